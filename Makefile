@@ -1,0 +1,27 @@
+# Two commands for a newcomer: `make run` and `make test`. Both build .venv from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/alcore
+
+test: lint
+	$(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/python benchmarks/select.py --quick
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/select.py

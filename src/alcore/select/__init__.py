@@ -1,0 +1,43 @@
+"""Exact core-set selection on CPU and GPU: greedy, doubt-weighted and beam search.
+
+>>> from alcore.select import coreset
+>>> picks = coreset(features, labelled, budget, doubt=None, weighted=False, beam_width=1)
+
+See SPEC.md sections 1-7 for the semantics (tie-breaks included).
+"""
+
+from alcore.select.baselines import (
+    doubt_from_probs,
+    entropy,
+    entropy_of,
+    least_confidence,
+    margin,
+    margin_of,
+    random_selection,
+)
+from alcore.select.coreset import CoresetResult, coreset, coreset_search
+from alcore.select.distances import MinDistances, min_distances
+from alcore.select.radii import Radii, coreset_radii
+from alcore.select.strategies import STRATEGIES, Options, Pool, Selection, select
+
+__all__ = [
+    "STRATEGIES",
+    "CoresetResult",
+    "MinDistances",
+    "Options",
+    "Pool",
+    "Radii",
+    "Selection",
+    "coreset",
+    "coreset_radii",
+    "coreset_search",
+    "doubt_from_probs",
+    "entropy",
+    "entropy_of",
+    "least_confidence",
+    "margin",
+    "margin_of",
+    "min_distances",
+    "random_selection",
+    "select",
+]

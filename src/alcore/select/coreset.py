@@ -1,0 +1,152 @@
+"""The public core-set entry points: ``coreset`` (the picks) and ``coreset_search`` (everything).
+
+``weighted=False, beam_width=1`` is Sener & Savarese's greedy core-set; ``weighted=True`` is the
+paper's doubt-weighted Algorithm 2; ``beam_width=K`` is the beam search of SPEC.md section 5,
+ranked by mean negative log confidence even when distances are not weighted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from alcore.select._checks import (
+    check_beam_width,
+    check_block_size,
+    check_budget,
+    check_doubt,
+    check_features,
+    check_labelled,
+)
+from alcore.select.beam import U_SCALE, beam_search, fixed_point_log_confidence
+from alcore.select.distances import DEFAULT_BLOCK_SIZE, _min_distances, make_workspace
+from alcore.select.greedy import greedy
+from alcore.select.radii import Radii, radii_from_min_distance
+
+
+@dataclass(frozen=True)
+class CoresetResult:
+    """A core-set selection with its diagnostics.
+
+    picks: (b,) int64 pool indices in pick order (the rank-1 beam).
+    scores: (b,) each pick's score (m or doubt * m) at the moment it was picked.
+    beams: (K, b) int64 the final beams best first (K = 1 for greedy); ``beams[0] == picks``.
+    beam_u: (K,) float64 mean negative log confidence U of each beam (0 without doubt).
+    before: radii of the labelled set over the unlabelled pool.
+    after: radii of labelled + picks over the points still unlabelled.
+    """
+
+    picks: Tensor
+    scores: Tensor
+    beams: Tensor
+    beam_u: Tensor
+    before: Radii
+    after: Radii
+
+    @property
+    def u(self) -> float:
+        """U of the chosen (rank-1) beam."""
+        return float(self.beam_u[0])
+
+
+def coreset(
+    features: Tensor,
+    labelled: Tensor,
+    budget: int,
+    doubt: Tensor | None = None,
+    weighted: bool = False,
+    beam_width: int = 1,
+) -> Tensor:
+    """Pick ``budget`` pool indices by (doubt-weighted) greedy core-set, with optional beams.
+
+    features: (N, D) float, any device. labelled: (N,) bool, at least one True.
+    doubt: (N,) float in [0, 1), ``1 - max P(y|x)``; required when ``weighted`` or
+    ``beam_width > 1``. Returns (budget,) int64 indices in pick order on the features' device:
+    unique, unlabelled, and (for greedy) each attaining the largest score when picked.
+    """
+    return coreset_search(features, labelled, budget, doubt, weighted, beam_width).picks
+
+
+def coreset_search(
+    features: Tensor,
+    labelled: Tensor,
+    budget: int,
+    doubt: Tensor | None = None,
+    weighted: bool = False,
+    beam_width: int = 1,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    prune: bool | None = None,
+) -> CoresetResult:
+    """Like :func:`coreset`, returning the beams, their U and the radii as well.
+
+    block_size: tile side of the initial min-distance pass (memory O(block_size^2)).
+    prune: skip rows the triangle inequality rules out (exact); default on for the CPU, off
+    on CUDA where one dense pass is cheaper than the host round trip the pruning needs.
+    """
+    _check_inputs(features, labelled, budget, doubt, weighted, beam_width, block_size)
+    if prune is None:
+        prune = features.device.type != "cuda"
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), block_size)
+    score_weight = doubt if weighted else None
+    if beam_width == 1:
+        trace = greedy(space, start, labelled, budget, score_weight, prune)
+        beams, beam_scores = trace.picks[None, :], trace.scores
+        beam_u = _mean_log_confidence(doubt, trace.picks)
+        min_after = trace.min_distance
+    else:
+        assert doubt is not None  # checked above
+        beam = beam_search(space, start, labelled, budget, score_weight, doubt, beam_width, prune)
+        beams, beam_scores, beam_u, min_after = (
+            beam.picks,
+            beam.scores[0],
+            beam.u,
+            beam.min_distance,
+        )
+    picks = beams[0]
+    after_labelled = labelled.clone()
+    after_labelled[picks] = True
+    return CoresetResult(
+        picks=picks,
+        scores=beam_scores,
+        beams=beams,
+        beam_u=beam_u,
+        before=radii_from_min_distance(start.distance, labelled, doubt),
+        after=radii_from_min_distance(min_after, after_labelled, doubt),
+    )
+
+
+def _mean_log_confidence(doubt: Tensor | None, picks: Tensor) -> Tensor:
+    """(1,) float64 U of one set of picks, summed exactly like the beam search does."""
+    if doubt is None or picks.numel() == 0:
+        return torch.zeros(1, dtype=torch.float64, device=picks.device)
+    total = fixed_point_log_confidence(doubt[picks]).sum()
+    return (total.to(torch.float64) / U_SCALE / picks.numel()).view(1)
+
+
+def _check_inputs(
+    features: Tensor,
+    labelled: Tensor,
+    budget: int,
+    doubt: Tensor | None,
+    weighted: bool,
+    beam_width: int,
+    block_size: int,
+) -> None:
+    check_features(features)
+    check_labelled(labelled, features.shape[0], features.device)
+    check_budget(budget, int((~labelled).sum()))
+    check_beam_width(beam_width)
+    check_block_size(block_size)
+    if doubt is None:
+        if weighted:
+            raise ValueError("weighted=True needs doubt (1 - max P(y|x)) for every pool point")
+        if beam_width > 1:
+            raise ValueError(
+                f"beam_width={beam_width} ranks beams by confidence: pass doubt for every point"
+            )
+    else:
+        check_doubt(doubt, features.shape[0], features.device)

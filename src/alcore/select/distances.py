@@ -1,0 +1,154 @@
+"""Euclidean distance kernels: screen with a matrix product, decide with direct differences.
+
+Many-to-many distances run fastest as the expansion ``|x - c|^2 = |x|^2 + |c|^2 - 2 x.c``
+(a matrix product), but its rounding error grows with ``|x|^2``, not with ``|x - c|^2``: for
+tight clusters far from the origin it can exceed the distances themselves. So the expansion
+only *screens*: every value that is stored (a min distance, a pick's score) comes from the
+direct ``sqrt(sum (x - c)^2)``, accurate to a few ulps of the distance itself, and the
+expansion is trusted only to rule candidates out, with a rigorous error margin
+(:attr:`Workspace.gamma`). Kernels work on a mean-centred copy, which keeps ``|x|`` and so the
+margin small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from alcore.select._checks import check_block_size, check_features, check_labelled
+
+DEFAULT_BLOCK_SIZE = 2048
+_PAIR_CHUNK = 8192
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Centred features and their squared norms, shared by all selection kernels.
+
+    points: (N, D) float32 (float64 if the input was float64), contiguous, mean-centred.
+    sq_norms: (N,) the squared row norms of ``points``.
+    gamma: the expansion's relative error bound: ``|d2_expanded - d2| <= gamma (|x|^2+|c|^2)``.
+    """
+
+    points: Tensor
+    sq_norms: Tensor
+    gamma: float
+
+
+def make_workspace(features: Tensor) -> Workspace:
+    """Centre ``features`` (N, D) into a contiguous working copy; the input is not modified."""
+    dtype = torch.float64 if features.dtype == torch.float64 else torch.float32
+    mean = features.mean(dim=0, dtype=torch.float64).to(dtype)
+    points = features.to(dtype=dtype, copy=True)
+    points.sub_(mean)
+    sq_norms = points.square().sum(dim=1)
+    # Worst-case dot-product error is D eps |x||c| (Higham, Accuracy and Stability, 3.1);
+    # the norms and the sum add a few eps more. Doubled for safety.
+    eps = float(torch.finfo(dtype).eps)
+    return Workspace(points, sq_norms, 2.0 * (points.shape[1] + 4) * eps)
+
+
+def expanded_squared(
+    points: Tensor, sq_norms: Tensor, centers: Tensor, center_sq_norms: Tensor
+) -> Tensor:
+    """Screening values ``|x|^2 + |c|^2 - 2 x.c``: (R, D), (R,), (K, D), (K,) -> (R, K)."""
+    squared = torch.addmm(
+        sq_norms[:, None] + center_sq_norms[None, :], points, centers.T, alpha=-2.0
+    )
+    return squared.clamp_(min=0.0)
+
+
+def error_bound(space: Workspace, sq_norms: Tensor, center_sq_norms: Tensor) -> Tensor:
+    """Bound on the screening error of each squared distance (broadcasts like the inputs)."""
+    return space.gamma * (sq_norms + center_sq_norms)
+
+
+def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
+    """Direct distances ``|x_r - c|``: (R, D), (1, D) -> (R,), one memory-bound pass."""
+    return torch.cdist(points, center, compute_mode="donot_use_mm_for_euclid_dist").squeeze(1)
+
+
+def exact_pairs(points: Tensor, centers: Tensor) -> Tensor:
+    """Direct distances of matched rows ``|a_p - b_p|``: (P, D), (P, D) -> (P,)."""
+    out = points.new_empty(points.shape[0])
+    for start in range(0, points.shape[0], _PAIR_CHUNK):
+        chunk = slice(start, start + _PAIR_CHUNK)
+        out[chunk] = torch.linalg.vector_norm(points[chunk] - centers[chunk], dim=1)
+    return out
+
+
+@dataclass(frozen=True)
+class MinDistances:
+    """For every pool point, its distance to the nearest centre and that centre's pool index.
+
+    distance: (N,) float, 0 on the centres themselves.
+    nearest: (N,) int64 pool indices; ``nearest[c] == c`` for every centre c.
+    """
+
+    distance: Tensor
+    nearest: Tensor
+
+
+def min_distances(
+    features: Tensor, labelled: Tensor, block_size: int = DEFAULT_BLOCK_SIZE
+) -> MinDistances:
+    """Paper Algorithm 3: ``m(i) = min_{j in L} |x_i - x_j|`` for every pool point.
+
+    features: (N, D) floating, finite. labelled: (N,) bool with at least one True.
+    Computed in (block_size x block_size) tiles, so extra memory is O(block_size^2 + N)
+    whatever N and |L| are. Exact up to float rounding of the distances themselves.
+    """
+    check_features(features)
+    check_labelled(labelled, features.shape[0], features.device)
+    check_block_size(block_size)
+    space = make_workspace(features)
+    return _min_distances(space, labelled.nonzero().squeeze(1), block_size)
+
+
+def _min_distances(space: Workspace, centers: Tensor, block_size: int) -> MinDistances:
+    """Block-wise minimum over ``centers`` ((L,) int64 pool indices, L >= 1)."""
+    n_points = space.points.shape[0]
+    device = space.points.device
+    best = torch.full((n_points,), float("inf"), dtype=space.points.dtype, device=device)
+    nearest = torch.zeros(n_points, dtype=torch.int64, device=device)
+    for col_start in range(0, centers.shape[0], block_size):
+        cols = centers[col_start : col_start + block_size]
+        col_points = space.points.index_select(0, cols)  # (B, D), gathered once per block
+        col_sq = space.sq_norms.index_select(0, cols)
+        for row_start in range(0, n_points, block_size):
+            rows = slice(row_start, row_start + block_size)
+            tile_best, tile_arg = _tile_min(
+                space, space.points[rows], space.sq_norms[rows], col_points, col_sq
+            )
+            # strict < keeps the earlier (smaller-index) centre on ties across blocks
+            better = tile_best < best[rows]
+            best[rows] = torch.where(better, tile_best, best[rows])
+            nearest[rows] = torch.where(better, cols[tile_arg], nearest[rows])
+    best[centers] = 0.0
+    nearest[centers] = centers
+    return MinDistances(best, nearest)
+
+
+def _tile_min(
+    space: Workspace, points: Tensor, sq: Tensor, centers: Tensor, center_sq: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Exact row minima of one tile: (R, D) x (B, D) -> (R,) distances, (R,) column indices.
+
+    Screens with the expansion; a row whose runner-up could still beat the screened winner
+    within the error bound is recomputed directly against the whole tile.
+    """
+    screened = expanded_squared(points, sq, centers, center_sq)  # (R, B)
+    margin = error_bound(space, sq[:, None], center_sq[None, :])
+    best_upper = (screened + margin).min(dim=1, keepdim=True).values
+    contenders = (screened - margin <= best_upper).sum(dim=1)  # >= 1 per row
+    arg = screened.argmin(dim=1)
+    best = exact_pairs(points, centers[arg])
+    ambiguous = (contenders > 1).nonzero().squeeze(1)
+    if ambiguous.shape[0] > 0:
+        direct = torch.cdist(
+            points[ambiguous], centers, compute_mode="donot_use_mm_for_euclid_dist"
+        )
+        best[ambiguous], arg[ambiguous] = direct.min(dim=1)
+    return best, arg

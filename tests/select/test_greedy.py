@@ -1,0 +1,162 @@
+import numpy as np
+import pytest
+import torch
+from cases import clustered, labelled_mask
+from reference import greedy as reference_greedy
+from reference import pairwise
+from reference import scores as reference_scores
+
+from alcore.select import coreset, coreset_search
+from alcore.select.distances import _min_distances, make_workspace
+from alcore.select.greedy import greedy
+
+
+def test_points_on_a_line_by_hand():
+    features = torch.tensor([[0.0], [1.0], [2.0], [3.0], [10.0]])
+    labelled = torch.tensor([True, False, False, False, False])
+    # m = 1, 2, 3, 10: pick x=10; then m(3) = min(3, 7) = 3 is the largest; then x=1.5 -> x=1 or 2
+    assert coreset(features, labelled, 3).tolist() == [4, 3, 1]
+
+
+def test_doubt_weighting_changes_the_pick():
+    features = torch.tensor([[0.0], [4.0], [6.0]])
+    labelled = torch.tensor([True, False, False])
+    doubt = torch.tensor([0.0, 0.9, 0.5])
+    assert coreset(features, labelled, 1).tolist() == [2]  # plain: 6 > 4
+    assert coreset(features, labelled, 1, doubt, weighted=True).tolist() == [1]  # 3.6 > 3.0
+
+
+def test_ties_go_to_the_smallest_index():
+    features = torch.tensor([[0.0], [-2.0], [2.0], [2.0], [-2.0]])
+    labelled = torch.tensor([True, False, False, False, False])
+    picks = coreset(features, labelled, 2)
+    assert picks.tolist() == [1, 2]
+
+
+def replay_is_optimal(features, labelled, picks, weight):
+    """Every pick attains the max (weighted) min-distance of its step, up to 1e-5 relative."""
+    distance = pairwise(features.double().numpy())
+    centers = labelled.numpy().copy()
+    m = distance[:, centers].min(axis=1)
+    w = np.ones(len(m)) if weight is None else weight.double().numpy()
+    for pick in picks.tolist():
+        s = np.where(centers, -1.0, w * m)
+        assert not centers[pick]
+        assert s[pick] >= s.max() * (1 - 1e-5) - 1e-9, (pick, s[pick], s.max())
+        centers[pick] = True
+        m = np.minimum(m, distance[:, pick])
+
+
+@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(8))
+def test_every_pick_attains_the_maximum(seed, weighted, prune):
+    g = torch.Generator().manual_seed(seed)
+    kind = seed % 3
+    if kind == 0:
+        features = torch.randn(200, 8, generator=g)
+    elif kind == 1:
+        features = clustered(200, 8, 5, seed)
+    else:
+        features = clustered(200, 8, 3, seed) + 500.0  # far from the origin
+    labelled = labelled_mask(200, 1 + seed, seed)
+    doubt = torch.rand(200, generator=g) * 0.9
+    result = coreset_search(features, labelled, 40, doubt, weighted, prune=prune)
+    replay_is_optimal(features, labelled, result.picks, doubt if weighted else None)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(5))
+def test_float64_equals_reference_exactly(seed, weighted):
+    g = torch.Generator().manual_seed(100 + seed)
+    features = torch.rand(120, 4, generator=g, dtype=torch.float64)
+    labelled = labelled_mask(120, 5, seed)
+    doubt = torch.rand(120, generator=g, dtype=torch.float64) * 0.8
+    picks = coreset(features, labelled, 30, doubt, weighted)
+    weight = doubt.numpy() if weighted else None
+    assert picks.tolist() == reference_greedy(features.numpy(), labelled.numpy(), 30, weight)
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_tight_clusters_far_from_the_origin_stay_exact(prune):
+    # the matrix-product expansion alone is off by more than these distances here
+    features = clustered(600, 64, 6, seed=11, spread=0.02) + 300.0
+    labelled = labelled_mask(600, 10, 11)
+    doubt = torch.rand(600, generator=torch.Generator().manual_seed(11)) * 0.9
+    for weighted in (False, True):
+        result = coreset_search(features, labelled, 200, doubt, weighted, prune=prune)
+        replay_is_optimal(features, labelled, result.picks, doubt if weighted else None)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pruning_gives_the_same_picks_as_the_dense_pass(seed):
+    features = clustered(2000, 16, 10, seed).double()
+    labelled = labelled_mask(2000, 30, seed)
+    doubt = torch.rand(2000, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    for weighted in (False, True):
+        dense = coreset_search(features, labelled, 300, doubt * 0.9, weighted, prune=False)
+        pruned = coreset_search(features, labelled, 300, doubt * 0.9, weighted, prune=True)
+        assert torch.equal(dense.picks, pruned.picks)
+        np.testing.assert_allclose(dense.scores.numpy(), pruned.scores.numpy(), rtol=1e-12)
+
+
+def test_min_distance_after_matches_reference():
+    features = clustered(500, 8, 6, seed=9)
+    labelled = labelled_mask(500, 7, 9)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 64)
+    trace = greedy(space, start, labelled, 50, None, prune=True)
+    centers = labelled.clone()
+    centers[trace.picks] = True
+    expected = reference_scores(features.double().numpy(), centers.numpy(), None)
+    expected = np.where(centers.numpy(), 0.0, expected)
+    np.testing.assert_allclose(trace.min_distance.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("beam_width", [1, 3])
+def test_invariants_and_determinism(weighted, beam_width):
+    g = torch.Generator().manual_seed(7)
+    features = clustered(400, 12, 4, seed=7)
+    labelled = labelled_mask(400, 25, 7)
+    doubt = torch.rand(400, generator=g) * 0.7
+    picks = coreset(features, labelled, 60, doubt, weighted, beam_width)
+    assert picks.dtype == torch.int64 and picks.shape == (60,)
+    assert len(set(picks.tolist())) == 60
+    assert int(picks.min()) >= 0 and int(picks.max()) < 400
+    assert not bool(labelled[picks].any())
+    again = coreset(features.clone(), labelled.clone(), 60, doubt.clone(), weighted, beam_width)
+    assert torch.equal(picks, again)
+
+
+def test_zero_budget_and_whole_pool():
+    features = torch.randn(10, 2)
+    labelled = labelled_mask(10, 3, 0)
+    assert coreset(features, labelled, 0).shape == (0,)
+    every = coreset(features, labelled, 7)
+    assert sorted(every.tolist()) == sorted((~labelled).nonzero().squeeze(1).tolist())
+
+
+def test_radii_before_and_after():
+    features = torch.tensor([[0.0], [1.0], [2.0], [3.0], [10.0]])
+    labelled = torch.tensor([True, False, False, False, False])
+    doubt = torch.tensor([0.0, 0.5, 0.5, 0.5, 0.1])
+    result = coreset_search(features, labelled, 1, doubt)
+    assert result.picks.tolist() == [4]
+    assert result.before.radius == pytest.approx(10.0)
+    assert result.before.weighted_radius == pytest.approx(1.5)  # max(0.5, 1.0, 1.5, 1.0)
+    assert result.after.radius == pytest.approx(3.0)
+    assert result.after.weighted_radius == pytest.approx(1.5)
+    assert result.u == pytest.approx(-np.log(0.9))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("beam_width", [1, 4])
+def test_cuda_matches_cpu(beam_width):
+    features = clustered(3000, 64, 10, seed=5)
+    labelled = labelled_mask(3000, 50, 5)
+    doubt = torch.rand(3000, generator=torch.Generator().manual_seed(5)) * 0.9
+    cpu = coreset(features, labelled, 200, doubt, True, beam_width)
+    gpu = coreset(features.cuda(), labelled.cuda(), 200, doubt.cuda(), True, beam_width)
+    assert gpu.device.type == "cuda"
+    assert torch.equal(cpu, gpu.cpu())

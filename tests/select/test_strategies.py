@@ -1,0 +1,50 @@
+import pytest
+import torch
+from cases import clustered, labelled_mask
+
+from alcore.select import STRATEGIES, Options, Pool, coreset, select
+
+
+def pool(with_probs=True):
+    features = clustered(200, 6, 3, seed=2)
+    logits = torch.randn(200, 3, generator=torch.Generator().manual_seed(2))
+    probs = logits.softmax(dim=1) if with_probs else None
+    return Pool(labelled_mask(200, 10, 2), features, probs)
+
+
+def test_registry_lists_the_paper_strategies():
+    assert set(STRATEGIES) == {"random", "coreset", "least_confidence", "entropy", "margin"}
+
+
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
+def test_every_kind_returns_valid_picks_and_radii(kind):
+    p = pool()
+    options = Options(generator=torch.Generator().manual_seed(0))
+    result = select(kind, p, 15, options)
+    assert result.picks.shape == (15,)
+    assert len(set(result.picks.tolist())) == 15
+    assert not bool(p.labelled[result.picks].any())
+    assert result.before is not None and result.after is not None
+    assert result.after.radius <= result.before.radius
+    assert result.u > 0
+
+
+def test_coreset_kind_matches_the_engine():
+    p = pool()
+    doubt = p.doubt()
+    result = select("coreset", p, 12, Options(weighted=True, beam_width=3))
+    assert torch.equal(result.picks, coreset(p.features, p.labelled, 12, doubt, True, 3))
+    assert result.beam_u.shape == (3,)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match="unknown strategy kind 'kcenter'"):
+        select("kcenter", pool(), 1)
+    with pytest.raises(ValueError, match="needs probs"):
+        select("entropy", pool(with_probs=False), 1)
+    with pytest.raises(ValueError, match="needs class probabilities"):
+        select("coreset", pool(with_probs=False), 1, Options(weighted=True))
+    with pytest.raises(ValueError, match="coreset kind only"):
+        select("margin", pool(), 1, Options(beam_width=4))
+    with pytest.raises(ValueError, match=r"seeded torch\.Generator"):
+        select("random", pool(), 1)
