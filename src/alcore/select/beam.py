@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select._backoff import Backoff
 from alcore.select.distances import (
     MinDistances,
     Workspace,
@@ -82,7 +83,8 @@ def beam_search(
         if doubt is not None
         else torch.zeros(n_points, dtype=torch.int64, device=device)
     )
-    beams = _Beams.first(start, labelled)
+    beams = _Beams.first(start, labelled, prune)
+    backoff = Backoff(enabled=prune)
     history: list[tuple[Tensor, Tensor, Tensor]] = []
     n_unlabelled = int((~labelled).sum())
     for step in range(budget):
@@ -90,22 +92,26 @@ def beam_search(
         score = beams.min_distance
         if score_weight is not None:
             score = score * score_weight
-        score = score.masked_fill(beams.picked | labelled, -1.0)  # (B, N)
+        score = score.masked_fill(beams.excluded, -1.0)  # (B, N)
         candidates = _top_candidates(score, n_candidates)  # (B, n_candidates)
         parents, picks = _rank_children(beams, candidates, log_conf, width)
         history.append((parents, picks, score[parents, picks]))
-        beams = beams.extend(space, parents, picks, log_conf, prune)
+        beams = beams.extend(space, parents, picks, log_conf, backoff)
     return _backtrack(beams, history, budget, n_points)
 
 
 def _top_candidates(score: Tensor, k: int) -> Tensor:
     """Each row's k highest scores, ties to the smaller index: (B, N) -> (B, k) indices."""
-    threshold = torch.topk(score, k, dim=1).values[:, -1:]  # (B, 1) k-th largest
-    above = score > threshold
-    tied = score == threshold
-    room = k - above.sum(dim=1, keepdim=True)
-    take = above | (tied & (tied.cumsum(dim=1) <= room))  # exactly k per row
-    candidates = take.nonzero()[:, 1].view(score.shape[0], k)  # ascending index per row
+    values, indices = torch.topk(score, k, dim=1)
+    threshold = values[:, -1:]  # (B, 1) k-th largest
+    if bool(((score >= threshold).sum(dim=1) == k).all()):
+        candidates = indices.sort(dim=1).values  # no tie straddles the cut: topk's set is exact
+    else:
+        above = score > threshold
+        tied = score == threshold
+        room = k - above.sum(dim=1, keepdim=True)
+        take = above | (tied & (tied.cumsum(dim=1) <= room))  # exactly k per row
+        candidates = take.nonzero()[:, 1].view(score.shape[0], k)  # ascending index per row
     order = torch.sort(score.gather(1, candidates), dim=1, descending=True, stable=True).indices
     return candidates.gather(1, order)
 
@@ -132,7 +138,7 @@ def _rank_children(
 
 def _duplicates(beams: _Beams, parent: Tensor, pick: Tensor) -> Tensor:
     """(W,) bool: child j is the same set as some earlier child i < j in the given order."""
-    in_beam = beams.picked[:, pick].T  # (W, B): pick_i in S_q
+    in_beam = beams.excluded[:, pick].T  # (W, B): pick_i in S_q (picks are never labelled)
     same = (
         (parent[:, None] != parent[None, :])
         & in_beam[:, parent]  # pick_i in S_{parent_j}
@@ -146,54 +152,51 @@ def _duplicates(beams: _Beams, parent: Tensor, pick: Tensor) -> Tensor:
 class _Beams:
     """The live beams, best first.
 
-    min_distance: (B, N); nearest: (B, N) pool index of each point's nearest centre;
-    picked: (B, N) bool membership of each beam's picks; u_sum: (B,) fixed-point sum of
-    -log confidence; symmetric_difference: (B, B) int64 size of S_p xor S_q.
+    min_distance: (B, N); excluded: (B, N) bool, the labelled set plus each beam's picks;
+    u_sum: (B,) fixed-point sum of -log confidence; symmetric_difference: (B, B) int64 size of
+    S_p xor S_q; nearest: (B, N) pool index of each point's nearest centre (pruning only).
     """
 
     min_distance: Tensor
-    nearest: Tensor
-    picked: Tensor
+    excluded: Tensor
     u_sum: Tensor
     symmetric_difference: Tensor
-    labelled: Tensor
+    nearest: Tensor | None
 
     @staticmethod
-    def first(start: MinDistances, labelled: Tensor) -> _Beams:
+    def first(start: MinDistances, labelled: Tensor, prune: bool) -> _Beams:
         device = labelled.device
         return _Beams(
             min_distance=start.distance[None, :].clone(),
-            nearest=start.nearest[None, :].clone(),
-            picked=torch.zeros((1, labelled.shape[0]), dtype=torch.bool, device=device),
+            excluded=labelled[None, :].clone(),
             u_sum=torch.zeros(1, dtype=torch.int64, device=device),
             symmetric_difference=torch.zeros((1, 1), dtype=torch.int64, device=device),
-            labelled=labelled,
+            nearest=start.nearest[None, :].clone() if prune else None,
         )
 
     def extend(
-        self, space: Workspace, parents: Tensor, picks: Tensor, log_conf: Tensor, prune: bool
+        self, space: Workspace, parents: Tensor, picks: Tensor, log_conf: Tensor, backoff: Backoff
     ) -> _Beams:
         """The children ``S_parent + {pick}`` as the new beams, in the given order."""
         rows = torch.arange(parents.shape[0], device=parents.device)
-        picked = self.picked[parents]
+        excluded = self.excluded[parents]
         # membership[b, a] = picks[a] in S_{parents[b]}, before adding the new picks
-        membership = picked[:, picks].to(torch.int64)
+        membership = excluded[:, picks].to(torch.int64)
         step = (1 - 2 * membership).T + (1 - 2 * membership)  # (a, b): +-1 + +-1
         same_pick = picks[:, None] == picks[None, :]
         symmetric_difference = self.symmetric_difference[parents][:, parents] + torch.where(
             same_pick, 0, step
         )
-        picked[rows, picks] = True
+        excluded[rows, picks] = True
         min_distance = self.min_distance[parents]
-        nearest = self.nearest[parents] if prune else self.nearest
-        _add_centers(space, min_distance, nearest if prune else None, picked | self.labelled, picks)
+        nearest = None if self.nearest is None else self.nearest[parents]
+        _add_centers(space, min_distance, nearest, excluded, picks, backoff)
         return _Beams(
             min_distance,
-            nearest,
-            picked,
+            excluded,
             self.u_sum[parents] + log_conf[picks],
             symmetric_difference,
-            self.labelled,
+            nearest,
         )
 
 
@@ -203,6 +206,7 @@ def _add_centers(
     nearest: Tensor | None,
     is_center: Tensor,
     picks: Tensor,
+    backoff: Backoff,
 ) -> None:
     """Lower each beam's ``min_distance`` (B, N) in place to its new centre ``picks[b]``.
 
@@ -216,8 +220,9 @@ def _add_centers(
     center_points, center_sq = space.points[centers], space.sq_norms[centers]
     n_beams, n_points = min_distance.shape
     rows: Tensor | None = None
-    if nearest is not None:
+    if nearest is not None and backoff.should_try():
         rows = _rows_within_bound(space, min_distance, nearest, is_center, centers, column)
+        backoff.record(helped=rows.shape[0] <= _DENSE_FRACTION * n_points)
         if rows.shape[0] > _DENSE_FRACTION * n_points:
             rows = None
     points = space.points if rows is None else space.points[rows]
@@ -226,11 +231,9 @@ def _add_centers(
     screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
     lower = screened - error_bound(space, sq[:, None], center_sq[None, :])
     maybe_closer = lower[:, column].T < current.square()  # (B, R)
-    needed = torch.zeros_like(screened.T, dtype=torch.bool)  # (U, R)
-    needed.index_put_((column,), maybe_closer, accumulate=True)
     exact = torch.full_like(screened.T, float("inf"))  # (U, R)
     for u in range(centers.shape[0]):
-        needed_rows = needed[u].nonzero().squeeze(1)
+        needed_rows = maybe_closer[column == u].any(dim=0).nonzero().squeeze(1)
         if needed_rows.shape[0] > 0:
             exact[u, needed_rows] = exact_to_point(points[needed_rows], center_points[u : u + 1])
     distance = exact[column]  # (B, R)

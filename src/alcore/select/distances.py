@@ -19,7 +19,7 @@ from torch import Tensor
 
 from alcore.select._checks import check_block_size, check_features, check_labelled
 
-DEFAULT_BLOCK_SIZE = 2048
+DEFAULT_BLOCK_SIZE = 1024
 _PAIR_CHUNK = 8192
 
 
@@ -40,9 +40,9 @@ class Workspace:
 def make_workspace(features: Tensor) -> Workspace:
     """Centre ``features`` (N, D) into a contiguous working copy; the input is not modified."""
     dtype = torch.float64 if features.dtype == torch.float64 else torch.float32
-    mean = features.mean(dim=0, dtype=torch.float64).to(dtype)
     points = features.to(dtype=dtype, copy=True)
-    points.sub_(mean)
+    # any centre works (distances are translation invariant): the mean keeps |x| smallest
+    points.sub_(points.mean(dim=0))
     sq_norms = points.square().sum(dim=1)
     # Worst-case dot-product error is D eps |x||c| (Higham, Accuracy and Stability, 3.1);
     # the norms and the sum add a few eps more. Doubled for safety.

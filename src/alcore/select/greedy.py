@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select._backoff import Backoff
 from alcore.select.distances import (
     MinDistances,
     Workspace,
@@ -30,7 +31,7 @@ from alcore.select.distances import (
 )
 
 # Above this fraction of candidate rows, one dense pass beats gathering the rows.
-_DENSE_FRACTION = 0.5
+_DENSE_FRACTION = 0.3
 # Relative margin on the pruning bound, for the rounding of the exact distances themselves.
 _BOUND_MARGIN = 1e-5
 
@@ -104,19 +105,15 @@ class _Pruner:
         self.centers[:n_first] = space.points[first]
         self.center_sq_norms[:n_first] = space.sq_norms[first]
         self.n_centers = n_first
+        self.backoff = Backoff(enabled=True)
 
     def add_center(self, min_distance: Tensor, pick: Tensor) -> None:
         """Lower ``min_distance`` (N,) in place to the distance to the new centre ``pick`` (1,)."""
         space, slot = self.space, self.n_centers
         center = space.points.index_select(0, pick)  # (1, D)
         center_sq = space.sq_norms.index_select(0, pick)
-        centers, centers_sq = self.centers[:slot], self.center_sq_norms[:slot]
-        screened = expanded_squared(centers, centers_sq, center, center_sq).squeeze(1)
-        margin = error_bound(space, centers_sq, center_sq)
-        to_centers = (screened - margin).clamp_(min=0.0).sqrt_()  # (slot,) lower limits
-        bound = to_centers[self.slot_of_point]  # (N,) <= |a(k) - c|
-        rows = (bound < min_distance * (2.0 * (1.0 + _BOUND_MARGIN))).nonzero().squeeze(1)
-        if rows.shape[0] > _DENSE_FRACTION * min_distance.shape[0]:
+        rows = self._rows_within_bound(min_distance, center, center_sq)
+        if rows is None:
             distance = exact_to_point(space.points, center)
             closer = distance < min_distance
             torch.minimum(min_distance, distance, out=min_distance)
@@ -131,3 +128,20 @@ class _Pruner:
         self.centers[slot] = center.squeeze(0)
         self.center_sq_norms[slot] = center_sq.squeeze(0)
         self.n_centers += 1
+
+    def _rows_within_bound(
+        self, min_distance: Tensor, center: Tensor, center_sq: Tensor
+    ) -> Tensor | None:
+        """Rows k with ``|a(k) - c| < 2 m(k)``, or None when a dense pass is cheaper."""
+        if not self.backoff.should_try():
+            return None
+        slot = self.n_centers
+        centers, centers_sq = self.centers[:slot], self.center_sq_norms[:slot]
+        screened = expanded_squared(centers, centers_sq, center, center_sq).squeeze(1)
+        margin = error_bound(self.space, centers_sq, center_sq)
+        to_centers = (screened - margin).clamp_(min=0.0).sqrt_()  # (slot,) lower limits
+        bound = to_centers[self.slot_of_point]  # (N,) <= |a(k) - c|
+        rows = (bound < min_distance * (2.0 * (1.0 + _BOUND_MARGIN))).nonzero().squeeze(1)
+        helped = rows.shape[0] <= _DENSE_FRACTION * min_distance.shape[0]
+        self.backoff.record(helped)
+        return rows if helped else None

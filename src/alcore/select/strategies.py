@@ -45,6 +45,7 @@ class Selection:
     each pick (core-set: m or doubt * m at pick time; uncertainty: its measure; random: nan).
     beam_u: (K,) float64 U of each final beam (one row for strategies without beams).
     before / after: core-set radii without / with the picks (None without features).
+    beams: (K, b) int64 every final beam, best first, for the coreset kind (None otherwise).
     """
 
     picks: Tensor
@@ -52,6 +53,7 @@ class Selection:
     beam_u: Tensor
     before: Radii | None
     after: Radii | None
+    beams: Tensor | None = None
 
     @property
     def u(self) -> float:
@@ -83,7 +85,12 @@ def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
         features, pool.labelled, budget, doubt, options.weighted, options.beam_width
     )
     return Selection(
-        result.picks, result.scores.to(torch.float64), result.beam_u, result.before, result.after
+        result.picks,
+        result.scores.to(torch.float64),
+        result.beam_u,
+        result.before,
+        result.after,
+        result.beams,
     )
 
 

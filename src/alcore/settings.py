@@ -1,0 +1,76 @@
+"""Typed settings of one experiment's dataset and strategies, as the stages receive them.
+
+The workflow builds these from the validated config; the stages never read the config file.
+``fingerprint`` hashes everything that changes a trained model, so a checkpoint written under
+other settings is recognised and refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How each round's model is trained (paper Section 3, SPEC.md section 8)."""
+
+    model: str  # alcore.models registry name
+    epochs_first: int  # epochs of round 0 (the paper's "first pass")
+    epochs_thereafter: int  # epochs of every later round
+    lr: float  # Adam learning rate; other Adam settings are PyTorch's defaults
+    batch_size: int = 64
+    pretrained: bool = False  # ImageNet weights (vgg16 only)
+    warm_start: bool = True  # start round r from round r-1's weights (optimiser always fresh)
+
+    def epochs(self, round_: int) -> int:
+        return self.epochs_first if round_ == 0 else self.epochs_thereafter
+
+
+@dataclass(frozen=True)
+class DatasetSettings:
+    """One dataset of an experiment and its active-learning schedule."""
+
+    name: str  # alcore.data registry name
+    train: TrainSettings
+    initial_size: int  # random labels before round 0
+    budget: int  # labels acquired per round
+    rounds: int  # selection rounds; the model is trained rounds + 1 times
+    options: Mapping[str, Any] = field(default_factory=dict)  # dataset options
+    data_dir: str = "data"
+    download: bool = False
+
+    def labels_at(self, round_: int) -> int:
+        """Number of labels the model of ``round_`` is trained on."""
+        return self.initial_size + round_ * self.budget
+
+    def fingerprint(self) -> str:
+        """Short hash of every setting that changes training (not the data location)."""
+        content = dataclasses.asdict(self)
+        content.pop("data_dir")
+        content.pop("download")
+        return stable_hash(content)
+
+
+@dataclass(frozen=True)
+class StrategySettings:
+    """A named acquisition strategy: an alcore.select kind and its options."""
+
+    name: str  # e.g. "pweighted_beam20"
+    kind: str  # alcore.select.STRATEGIES key
+    weighted: bool = False
+    beam_width: int = 1
+
+    @property
+    def needs_embedding(self) -> bool:
+        return self.kind != "random"
+
+
+def stable_hash(content: Any) -> str:
+    """First 16 hex digits of the SHA-256 of ``content`` as canonical JSON."""
+    text = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,55 @@
+"""The columns of every parquet file the stages exchange (the file contracts).
+
+Indices are pool row indices of :class:`alcore.data.DatasetBundle` (stable per dataset).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from alcore.files import VECTOR, Column
+
+LABELLED = (
+    Column("index", pa.int64(), "pool index of a labelled item (unique)"),
+    Column("round_added", pa.int64(), "-1 for the initial random labels, else the round"),
+)
+
+EMBEDDING = (
+    Column("split", pa.string(), '"pool" or "test"'),
+    Column("index", pa.int64(), "row index within its split"),
+    Column("label", pa.int64(), "true class"),
+    Column("labelled", pa.bool_(), "in the labelled set the model was trained on (pool only)"),
+    Column("probs", VECTOR, "softmax class probabilities, C floats"),
+    Column("doubt", pa.float32(), "1 - max probability"),
+    Column("features", VECTOR, "input of the final linear layer, F floats"),
+)
+
+ACQUISITIONS = (
+    Column("dataset", pa.string(), "dataset name"),
+    Column("strategy", pa.string(), "strategy name from the config"),
+    Column("seed", pa.int64(), "experiment seed"),
+    Column("round", pa.int64(), "round whose model made the selection"),
+    Column("beam_rank", pa.int64(), "1 = the chosen selection; 2.. = the other final beams"),
+    Column("pick_order", pa.int64(), "0-based position in the selection order"),
+    Column("index", pa.int64(), "pool index picked"),
+    Column("score", pa.float64(), "score at pick time (m, doubt*m or the uncertainty)"),
+    Column("u", pa.float64(), "U of the beam: mean -log confidence of its picks"),
+    Column("radius_before", pa.float64(), "core-set radius of the labelled set (NaN: no features)"),
+    Column("radius_after", pa.float64(), "core-set radius with the chosen picks added"),
+    Column("weighted_radius_before", pa.float64(), "doubt-weighted radius before"),
+    Column("weighted_radius_after", pa.float64(), "doubt-weighted radius after"),
+)
+
+METRICS = (
+    Column("dataset", pa.string(), "dataset name"),
+    Column("strategy", pa.string(), "strategy name (round 0 is shared: its rows repeat)"),
+    Column("seed", pa.int64(), "experiment seed"),
+    Column("round", pa.int64(), "round of the evaluated model"),
+    Column("n_labels", pa.int64(), "labels the model was trained on"),
+    Column("test_accuracy", pa.float64(), "accuracy on the test set"),
+    Column("test_loss", pa.float64(), "mean cross-entropy on the test set"),
+    Column("mean_doubt", pa.float64(), "mean doubt on the test set"),
+    Column("radius", pa.float64(), "core-set radius of the labelled set over the pool (or NaN)"),
+    Column("weighted_radius", pa.float64(), "doubt-weighted radius (or NaN)"),
+    Column("per_class_accuracy", pa.list_(pa.float64()), "test accuracy per class"),
+)

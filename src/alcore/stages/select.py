@@ -1,0 +1,117 @@
+"""Select: run a strategy on a round's embedding and write the picks and the next labels."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alcore.files import StageFileError, write_table
+from alcore.files.errors import rerun_fix
+from alcore.seeding import generator
+from alcore.select import Options, Pool, Radii, Selection, select
+from alcore.settings import StrategySettings
+from alcore.stages.embed import Embedding
+from alcore.stages.labelled import read_labelled, read_rounds_added, write_labelled
+from alcore.stages.schemas import ACQUISITIONS
+
+log = logging.getLogger(__name__)
+
+
+def select_round(
+    labelled_path: str | Path,
+    embedding_path: str | Path | None,
+    strategy: StrategySettings,
+    budget: int,
+    *,
+    dataset: str,
+    seed: int,
+    round_: int,
+    acquisitions_out: str | Path,
+    labelled_out: str | Path,
+    device: str | torch.device = "cpu",
+) -> None:
+    """Pick ``budget`` new labels with ``strategy`` and write both output files.
+
+    The acquisitions file has one row per pick of every final beam (beam_rank 1 is the chosen
+    selection); the next labelled set is the old one plus the rank-1 picks.
+    """
+    labelled_indices, n_pool = read_labelled(labelled_path)
+    labelled = torch.zeros(n_pool, dtype=torch.bool)
+    labelled[labelled_indices] = True
+    features = probs = None
+    if embedding_path is not None:
+        embedding = Embedding(embedding_path)
+        if embedding.pool_features.shape[0] != n_pool:
+            raise StageFileError(
+                embedding_path,
+                f"has {embedding.pool_features.shape[0]} pool rows, the labelled set's pool "
+                f"has {n_pool}",
+                rerun_fix(embedding_path),
+            )
+        if not torch.equal(embedding.pool_labelled, labelled):
+            raise StageFileError(
+                embedding_path,
+                f"was embedded for another labelled set than {labelled_path}",
+                rerun_fix(embedding_path),
+            )
+        features, probs = embedding.pool_features.to(device), embedding.pool_probs.to(device)
+    elif strategy.needs_embedding:
+        raise ValueError(f"strategy {strategy.name!r} ({strategy.kind}) needs an embedding file")
+    options = Options(
+        weighted=strategy.weighted,
+        beam_width=strategy.beam_width,
+        generator=generator("select", seed, round_) if strategy.kind == "random" else None,
+    )
+    pool = Pool(labelled.to(device), features, probs)
+    result = select(strategy.kind, pool, budget, options)
+    picks = result.picks.cpu()
+    beams = _beam_rows(result)
+    radii = {
+        "radius_before": _value(result.before, "radius"),
+        "radius_after": _value(result.after, "radius"),
+        "weighted_radius_before": _value(result.before, "weighted_radius"),
+        "weighted_radius_after": _value(result.after, "weighted_radius"),
+    }
+    n_rows = len(beams["index"])
+    columns: dict[str, object] = {
+        "dataset": [dataset] * n_rows,
+        "strategy": [strategy.name] * n_rows,
+        "seed": np.full(n_rows, seed),
+        "round": np.full(n_rows, round_),
+        **beams,
+        **{name: np.full(n_rows, value) for name, value in radii.items()},
+    }
+    write_table(columns, ACQUISITIONS, acquisitions_out)
+    rounds_added = torch.cat([read_rounds_added(labelled_path), torch.full_like(picks, round_)])
+    write_labelled(torch.cat([labelled_indices, picks]), rounds_added, n_pool, labelled_out)
+    log.info(
+        "%s round %d: picked %d (radius %.4g -> %.4g, U %.4g)",
+        strategy.name, round_, budget, radii["radius_before"], radii["radius_after"], result.u,
+    )  # fmt: skip
+
+
+def _beam_rows(result: Selection) -> dict[str, np.ndarray]:
+    """Rows of every final beam: rank, order, index, score (chosen beam only), U."""
+    beams = result.picks[None, :] if result.beams is None else result.beams
+    beam_u = result.beam_u.cpu().numpy()
+    scores = result.scores.cpu().numpy()
+    columns: dict[str, list[np.ndarray]] = {
+        "beam_rank": [], "pick_order": [], "index": [], "score": [], "u": []
+    }  # fmt: skip
+    for rank, beam in enumerate(beams.cpu().numpy(), start=1):
+        n = len(beam)
+        columns["beam_rank"].append(np.full(n, rank))
+        columns["pick_order"].append(np.arange(n))
+        columns["index"].append(beam)
+        columns["score"].append(scores if rank == 1 else np.full(n, np.nan))
+        columns["u"].append(np.full(n, beam_u[rank - 1]))
+    return {name: np.concatenate(parts) for name, parts in columns.items()}
+
+
+def _value(radii: Radii | None, name: str) -> float:
+    value = None if radii is None else getattr(radii, name)
+    return math.nan if value is None else float(value)
