@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from torchvision import transforms
-from torchvision.datasets import ImageFolder
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
@@ -93,6 +91,9 @@ def _read_folder(folder: Path, size: int) -> tuple[Tensor, Tensor, tuple[str, ..
             f"there laid out as {LAYOUT}, or point the `root` option at the folder that holds "
             "train/."
         )
+    from torchvision import transforms  # deferred: torchvision costs a second to import
+    from torchvision.datasets import ImageFolder
+
     transform = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor()])
     try:
         ds: Any = ImageFolder(str(folder), transform=transform)

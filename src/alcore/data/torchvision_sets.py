@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchvision.datasets import CIFAR10, CIFAR100, SVHN
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
@@ -27,7 +26,18 @@ from alcore.data.normalise import uint8_to_normalised
 from alcore.data.options import resolve_options
 
 # The torchvision class behind each dataset. Tests swap an entry for a subclass without md5 sums.
-DATASET_CLASSES: dict[str, type[Any]] = {"cifar10": CIFAR10, "cifar100": CIFAR100, "svhn": SVHN}
+# name -> torchvision dataset class; filled on first use (torchvision is slow to import) and
+# replaceable by tests
+DATASET_CLASSES: dict[str, type[Any]] = {}
+
+
+def dataset_class(name: str) -> type[Any]:
+    """The torchvision class that reads ``name``'s official files."""
+    if name not in DATASET_CLASSES:
+        from torchvision.datasets import CIFAR10, CIFAR100, SVHN
+
+        DATASET_CLASSES.update({"cifar10": CIFAR10, "cifar100": CIFAR100, "svhn": SVHN})
+    return DATASET_CLASSES[name]
 
 # None of these datasets takes options.
 TORCHVISION_DEFAULTS: Mapping[str, object] = {}
@@ -137,7 +147,7 @@ def load_torchvision(
     """
     resolve_options(name, options, TORCHVISION_DEFAULTS)
     source = SOURCES[name]
-    cls = DATASET_CLASSES[name]
+    cls = dataset_class(name)
     data_dir = Path(data_dir)
     root = data_dir / source.root
     splits = []

@@ -14,13 +14,11 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torchvision.models import VGG16_Weights, vgg16
 
 from alcore.models.base import EmbeddingClassifier
 from alcore.models.pretrained import load_checkpoint
 
-VGG16_URL: str = VGG16_Weights.IMAGENET1K_V1.url  # .../vgg16-397923af.pth
-VGG16_FILE = VGG16_URL.rsplit("/", 1)[-1]
+VGG16_FILE = "vgg16-397923af.pth"  # torchvision's VGG16_Weights.IMAGENET1K_V1 file
 VGG16_FETCH = "python -c \"import torchvision; torchvision.models.vgg16(weights='IMAGENET1K_V1')\""
 
 
@@ -64,7 +62,7 @@ def build_vgg16(
     state = (
         load_checkpoint(
             "VGG16",
-            VGG16_URL,
+            _vgg16_url(),
             weights_dir=weights_dir,
             allow_download=allow_download,
             fetch_command=VGG16_FETCH,
@@ -76,3 +74,18 @@ def build_vgg16(
     if state is not None:
         backbone.load_state_dict(state)
     return VGG16Classifier(backbone, num_classes)
+
+
+def _vgg16_url() -> str:
+    """Where torchvision downloads the ImageNet weights from (ends in ``VGG16_FILE``)."""
+    from torchvision.models import VGG16_Weights
+
+    url: str = VGG16_Weights.IMAGENET1K_V1.url
+    return url
+
+
+def vgg16(**kwargs: Any) -> Any:
+    """torchvision's ``vgg16``, imported on first use (torchvision costs a second to import)."""
+    from torchvision.models import vgg16 as torchvision_vgg16
+
+    return torchvision_vgg16(**kwargs)

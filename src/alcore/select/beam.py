@@ -34,6 +34,8 @@ from alcore.select.distances import (
 )
 from alcore.select.greedy import _BOUND_MARGIN, _DENSE_FRACTION
 
+_ROW_CHUNK = 8192  # pool rows updated at a time: bounds the memory of the gathers
+
 # Fixed-point scale of the U sums: -log(confidence) <= 37 for any doubt < 1 in float64, so
 # sums of up to 10^6 picks fit in int64.
 U_SCALE = 2.0**36
@@ -213,11 +215,11 @@ def _add_centers(
     Screens all beams' new centres in one matrix product, then computes exact distances once
     per distinct centre, only for the rows where some beam's value could drop. Given
     ``nearest`` (B, N) (pruning on), first rules out the rows where every beam's bound
-    ``|nearest(k) - c| >= 2 m(k)`` holds, and keeps ``nearest`` up to date.
+    ``|nearest(k) - c| >= 2 m(k)`` holds, and keeps ``nearest`` up to date. Rows go in chunks,
+    so extra memory stays O(chunk x D + B x N).
     is_center: (B, N) bool, the labelled set and each beam's picks, new ones included.
     """
     centers, column = torch.unique(picks, return_inverse=True)  # (U,), (B,)
-    center_points, center_sq = space.points[centers], space.sq_norms[centers]
     n_beams, n_points = min_distance.shape
     rows: Tensor | None = None
     if nearest is not None and backoff.should_try():
@@ -225,31 +227,45 @@ def _add_centers(
         backoff.record(helped=rows.shape[0] <= _DENSE_FRACTION * n_points)
         if rows.shape[0] > _DENSE_FRACTION * n_points:
             rows = None
-    points = space.points if rows is None else space.points[rows]
-    sq = space.sq_norms if rows is None else space.sq_norms[rows]
-    current = min_distance if rows is None else min_distance[:, rows]  # (B, R)
+    chunks: list[slice] | list[Tensor]
+    if rows is None:  # contiguous slices: views, no copies
+        chunks = [slice(s, s + _ROW_CHUNK) for s in range(0, n_points, _ROW_CHUNK)]
+    else:
+        chunks = [rows[s : s + _ROW_CHUNK] for s in range(0, rows.shape[0], _ROW_CHUNK)]
+    for chunk in chunks:
+        _update_rows(space, min_distance, nearest, chunk, centers, column, picks)
+    beam_rows = torch.arange(n_beams, device=picks.device)
+    min_distance[beam_rows, picks] = 0.0
+    if nearest is not None:
+        nearest[beam_rows, picks] = picks
+
+
+def _update_rows(
+    space: Workspace,
+    min_distance: Tensor,
+    nearest: Tensor | None,
+    rows: slice | Tensor,
+    centers: Tensor,
+    column: Tensor,
+    picks: Tensor,
+) -> None:
+    """:func:`_add_centers` on the pool rows ``rows`` (a slice or (R,) indices)."""
+    points, sq = space.points[rows], space.sq_norms[rows]  # (R, D), (R,)
+    center_points, center_sq = space.points[centers], space.sq_norms[centers]
+    current = min_distance[:, rows]  # (B, R)
     screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
     lower = screened - error_bound(space, sq[:, None], center_sq[None, :])
     maybe_closer = lower[:, column].T < current.square()  # (B, R)
     exact = torch.full_like(screened.T, float("inf"))  # (U, R)
     for u in range(centers.shape[0]):
-        needed_rows = maybe_closer[column == u].any(dim=0).nonzero().squeeze(1)
-        if needed_rows.shape[0] > 0:
-            exact[u, needed_rows] = exact_to_point(points[needed_rows], center_points[u : u + 1])
+        needed = maybe_closer[column == u].any(dim=0).nonzero().squeeze(1)
+        if needed.shape[0] > 0:
+            exact[u, needed] = exact_to_point(points[needed], center_points[u : u + 1])
     distance = exact[column]  # (B, R)
     closer = distance < current
-    beam_rows = torch.arange(n_beams, device=picks.device)
-    if rows is None:
-        torch.minimum(min_distance, distance, out=min_distance)
-        if nearest is not None:
-            torch.where(closer, picks[:, None], nearest, out=nearest)
-    elif rows.shape[0] > 0:
-        min_distance[:, rows] = torch.where(closer, distance, current)
-        assert nearest is not None  # rows are only narrowed when pruning
-        nearest[:, rows] = torch.where(closer, picks[:, None], nearest[:, rows])
-    min_distance[beam_rows, picks] = 0.0
+    min_distance[:, rows] = torch.where(closer, distance, current)
     if nearest is not None:
-        nearest[beam_rows, picks] = picks
+        nearest[:, rows] = torch.where(closer, picks[:, None], nearest[:, rows])
 
 
 def _rows_within_bound(
@@ -264,12 +280,14 @@ def _rows_within_bound(
     slots = is_center.any(dim=0).nonzero().squeeze(1)  # every centre of any beam
     slot_of_point = torch.full_like(min_distance[0], -1, dtype=torch.int64)
     slot_of_point[slots] = torch.arange(slots.shape[0], device=slots.device)
-    slot_sq = space.sq_norms[slots]
-    screened = expanded_squared(
-        space.points[slots], slot_sq, space.points[centers], space.sq_norms[centers]
-    )  # (S, U)
-    margin = error_bound(space, slot_sq[:, None], space.sq_norms[centers][None, :])
-    lower = (screened - margin).clamp_(min=0.0).sqrt_().T  # (U, S) <= true distances
+    center_points, center_sq = space.points[centers], space.sq_norms[centers]
+    lower = center_sq.new_empty((centers.shape[0], slots.shape[0]))  # (U, S) <= true distances
+    for start in range(0, slots.shape[0], _ROW_CHUNK):
+        chunk = slots[start : start + _ROW_CHUNK]
+        chunk_sq = space.sq_norms[chunk]
+        screened = expanded_squared(space.points[chunk], chunk_sq, center_points, center_sq)
+        margin = error_bound(space, chunk_sq[:, None], center_sq[None, :])
+        lower[:, start : start + chunk.shape[0]] = (screened - margin).clamp_(min=0.0).sqrt_().T
     bound = lower[column[:, None], slot_of_point[nearest]]  # (B, N)
     within = bound < min_distance * (2.0 * (1.0 + _BOUND_MARGIN))
     return within.any(dim=0).nonzero().squeeze(1)

@@ -70,6 +70,18 @@ def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
     return torch.cdist(points, center, compute_mode="donot_use_mm_for_euclid_dist").squeeze(1)
 
 
+def exact_to_point_at(space: Workspace, rows: Tensor, center: Tensor) -> Tensor:
+    """Direct distances from the pool rows ``rows`` (R,) to ``center`` (1, D): (R,).
+
+    Gathers the rows in chunks, so extra memory stays O(chunk x D) however many rows there are.
+    """
+    out = space.points.new_empty(rows.shape[0])
+    for start in range(0, rows.shape[0], _PAIR_CHUNK):
+        chunk = rows[start : start + _PAIR_CHUNK]
+        out[start : start + chunk.shape[0]] = exact_to_point(space.points[chunk], center)
+    return out
+
+
 def exact_pairs(points: Tensor, centers: Tensor) -> Tensor:
     """Direct distances of matched rows ``|a_p - b_p|``: (P, D), (P, D) -> (P,)."""
     out = points.new_empty(points.shape[0])

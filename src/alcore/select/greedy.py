@@ -27,6 +27,7 @@ from alcore.select.distances import (
     Workspace,
     error_bound,
     exact_to_point,
+    exact_to_point_at,
     expanded_squared,
 )
 
@@ -119,7 +120,7 @@ class _Pruner:
             torch.minimum(min_distance, distance, out=min_distance)
             self.slot_of_point.masked_fill_(closer, slot)
         elif rows.shape[0] > 0:
-            distance = exact_to_point(space.points.index_select(0, rows), center)
+            distance = exact_to_point_at(space, rows, center)
             current = min_distance[rows]
             closer = distance < current
             min_distance[rows] = torch.where(closer, distance, current)

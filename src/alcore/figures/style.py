@@ -1,0 +1,180 @@
+"""One look for every figure: strategy colours, markers and labels, the rc style, and saving.
+
+Colours are fixed per strategy so that a strategy looks the same in every figure: ``random`` grey,
+the greedy core-set family blue, the doubt-weighted ("pweighted") family orange to dark red, the
+uncertainty baselines green and purple. Unknown names get a deterministic colour (a shade of their
+family for ``greedy_beam<K>`` / ``pweighted_beam<K>``, otherwise one of a spare palette chosen by
+a hash of the name), so plots never fail on a new strategy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib as mpl
+import seaborn as sns
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+DPI = 200  # PNG resolution
+PANEL_WIDTH = 3.6  # inches per learning-curve panel
+PANEL_HEIGHT = 3.0
+
+STRATEGY_COLORS: dict[str, str] = {
+    "random": "#7f7f7f",
+    "greedy": "#08306b",
+    "greedy_beam1": "#2171b5",
+    "greedy_beam10": "#4292c6",
+    "greedy_beam20": "#6baed6",
+    "pweighted": "#f16913",
+    "pweighted_beam1": "#fd8d3c",
+    "pweighted_beam10": "#d94801",
+    "pweighted_beam20": "#a50f15",
+    "least_confidence": "#238b45",
+    "entropy": "#74c476",
+    "margin": "#6a51a3",
+}
+STRATEGY_MARKERS: dict[str, str] = {
+    "random": "o",
+    "greedy": "s",
+    "greedy_beam1": "D",
+    "greedy_beam10": "<",
+    "greedy_beam20": "^",
+    "pweighted": ">",
+    "pweighted_beam1": "v",
+    "pweighted_beam10": "P",
+    "pweighted_beam20": "*",
+    "least_confidence": "X",
+    "entropy": "h",
+    "margin": "p",
+}
+STRATEGY_ORDER: tuple[str, ...] = tuple(STRATEGY_COLORS)
+_SPARE_COLORS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9e9ac8", "#d6616b", "#636363")
+_SPARE_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+_FAMILY_MAPS = {"greedy": "Blues", "pweighted": "Oranges"}
+_BEAM = re.compile(r"^(?P<family>.+)_beam(?P<width>\d+)$")
+_LABELS = {"least_confidence": "least confidence"}
+
+
+def _hash(name: str) -> int:
+    return int(hashlib.md5(name.encode(), usedforsecurity=False).hexdigest(), 16)
+
+
+def strategy_color(name: str) -> str:
+    """The hex colour of strategy ``name`` (fixed for known names, deterministic otherwise)."""
+    if name in STRATEGY_COLORS:
+        return STRATEGY_COLORS[name]
+    match = _BEAM.match(name)
+    if match and match["family"] in _FAMILY_MAPS:
+        cmap = mpl.colormaps[_FAMILY_MAPS[match["family"]]]
+        return to_hex(cmap(0.45 + 0.5 * (_hash(name) % 97) / 96))
+    return _SPARE_COLORS[_hash(name) % len(_SPARE_COLORS)]
+
+
+def strategy_marker(name: str) -> str:
+    """The marker of strategy ``name`` (fixed for known names, deterministic otherwise)."""
+    return STRATEGY_MARKERS.get(name, _SPARE_MARKERS[_hash(name) % len(_SPARE_MARKERS)])
+
+
+def strategy_markersize(name: str) -> float:
+    """Marker size in points: stars and pluses drawn larger so that all look equally heavy."""
+    return {"*": 8.5, "P": 6.5, "X": 6.5, "p": 6.5, "h": 6.0}.get(strategy_marker(name), 5.5)
+
+
+def strategy_linestyle(name: str) -> str:
+    """Dashed for the ``random`` baseline, solid otherwise."""
+    return "--" if name == "random" else "-"
+
+
+def strategy_label(name: str) -> str:
+    """Legend text: ``pweighted_beam20`` -> ``pweighted (beam=20)``, ``least_confidence`` ->
+    ``least confidence``; other underscores become spaces."""
+    if name in _LABELS:
+        return _LABELS[name]
+    match = _BEAM.match(name)
+    if match:
+        return f"{match['family'].replace('_', ' ')} (beam={int(match['width'])})"
+    return name.replace("_", " ")
+
+
+def order_strategies(names: Iterable[str]) -> list[str]:
+    """Distinct ``names`` in the canonical order (known names first, then the rest sorted)."""
+    unique = set(names)
+    known = [name for name in STRATEGY_ORDER if name in unique]
+    return known + sorted(unique - set(known))
+
+
+def style_rc() -> dict[str, Any]:
+    """rcParams of the house style: seaborn whitegrid at "paper" scale, larger fonts."""
+    rc: dict[str, Any] = {}
+    rc.update(sns.axes_style("whitegrid"))
+    rc.update(sns.plotting_context("paper", font_scale=1.3))
+    rc.update(
+        {
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.dpi": DPI,
+            "pdf.fonttype": 42,  # embed TrueType fonts (editable text in the PDF)
+            "lines.linewidth": 1.6,
+            "lines.markersize": 5.0,
+        }
+    )
+    return rc
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """Apply :func:`style_rc` while figures are built (restores the caller's rcParams)."""
+    with mpl.rc_context(cast(Any, style_rc())):
+        yield
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` x ``height`` inches with constrained layout, not registered with
+    pyplot (so it is freed when dropped). Call inside :func:`figure_style`."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def finish(fig: Figure) -> Figure:
+    """Draw ``fig`` once without rendering, inside the style: matplotlib creates ticks (and reads
+    their rcParams) at draw time, so without this the ticks of a figure saved outside
+    :func:`figure_style` would take the caller's rcParams and the layout could clip labels."""
+    with figure_style():
+        fig.draw_without_rendering()
+    return fig
+
+
+def save_figure(fig: Figure, stem: Path | str, dpi: int = DPI) -> list[Path]:
+    """Write ``fig`` to ``<stem>.png`` (at ``dpi``) and ``<stem>.pdf``; return both paths.
+
+    Each file is written to a temporary name in the same directory and moved into place with
+    ``os.replace``, so a reader never sees a half-written figure. The PNG is exactly
+    ``figsize * dpi`` pixels (no tight bounding box: the layout engine keeps labels inside).
+    Creates the directory if needed.
+    """
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in ("png", "pdf"):
+        target = stem.with_name(f"{stem.name}.{fmt}")
+        # a fresh name in the same directory (same file system, so os.replace is atomic); the
+        # file is created by savefig with the usual permissions (mkstemp would make it 0600)
+        temporary = stem.parent / f".{stem.name}.{uuid.uuid4().hex}.{fmt}.tmp"
+        try:
+            metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
+            with figure_style():
+                fig.savefig(temporary, format=fmt, dpi=dpi, metadata=metadata)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written

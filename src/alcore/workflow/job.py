@@ -1,0 +1,77 @@
+"""Set-up shared by the workflow's script adapters: logging, settings and data of one job."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from alcore.settings import DatasetSettings, StrategySettings
+from alcore.workflow.config import WorkflowConfig, parse_config
+
+if TYPE_CHECKING:
+    from alcore.data import DatasetBundle
+
+
+class Job:
+    """One Snakemake job: ``Job(snakemake)`` at the top of a script.
+
+    Sends every log record to the job's log file (and stderr), and exposes the wildcards as
+    typed values and the dataset/strategy settings the config gives them.
+    """
+
+    def __init__(self, snakemake: Any):
+        self.snakemake = snakemake
+        handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+        if snakemake.log:
+            handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            handlers=handlers,
+            force=True,
+        )
+        self.config: WorkflowConfig = parse_config(snakemake.config)
+        wildcards = snakemake.wildcards
+        self.experiment: str = wildcards.experiment
+        self.dataset_key: str = wildcards.dataset
+        self.seed = int(wildcards.seed)
+        self.round = int(wildcards.get("round", 0))
+        self.arm: str | None = wildcards.get("arm") or wildcards.get("strategy")
+
+    @property
+    def settings(self) -> DatasetSettings:
+        return self.config.dataset(self.experiment, self.dataset_key)
+
+    @property
+    def strategy(self) -> StrategySettings:
+        return self.config.strategies[self.snakemake.wildcards.strategy]
+
+    @property
+    def threads(self) -> int:
+        """Torch threads: the config's, not Snakemake's (which shrinks with --cores), because
+        the thread count is part of what makes a result bit-identical."""
+        return self.config.threads
+
+    @cached_property
+    def device(self) -> str:
+        import torch
+
+        if self.config.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.config.device == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("config device: cuda, but torch sees no CUDA device; use auto/cpu")
+        return self.config.device
+
+    def bundle(self) -> DatasetBundle:
+        from alcore.data import load_dataset
+
+        settings = self.settings
+        return load_dataset(
+            settings.name,
+            data_dir=settings.data_dir,
+            download=settings.download,
+            seed=self.seed,
+            options=settings.options,
+        )

@@ -1,0 +1,110 @@
+"""Paired tests across seeds and the per-strategy summary."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from alcore.analysis.stats import paired_test
+from alcore.analysis.summary import summarize
+
+SQRT3 = math.sqrt(3.0)
+
+
+def test_paired_test_hand_case() -> None:
+    # differences 1, 2, 3: mean 2, sd sqrt(((-1)^2 + 0 + 1^2) / 2) = 1, d_z = 2 / 1 = 2,
+    # t = 2 / (1 / sqrt 3) = 2 sqrt 3 = 3.4641; with 2 df the t distribution has the closed form
+    # P(|T| > t) = 1 - t / sqrt(t^2 + 2) = 1 - 3.4641 / sqrt(14) = 0.074180
+    result = paired_test(np.array([11.0, 12.0, 13.0]), np.array([10.0, 10.0, 10.0]))
+    assert result.mean_diff == pytest.approx(2.0)
+    assert result.sd_diff == pytest.approx(1.0)
+    assert result.d_z == pytest.approx(2.0)
+    assert result.t == pytest.approx(2 * SQRT3)
+    assert result.p_value == pytest.approx(1 - 2 * SQRT3 / math.sqrt(14.0))
+    assert result.p_value == pytest.approx(0.0741799, abs=1e-6)
+    assert result.p_value == pytest.approx(2 * stats.t.sf(2 * SQRT3, df=2))
+    assert result.n_pairs == 3
+
+
+def test_paired_test_small_and_degenerate_samples() -> None:
+    one = paired_test(np.array([2.0]), np.array([1.0]))
+    assert one.mean_diff == 1.0 and one.n_pairs == 1
+    assert math.isnan(one.p_value) and math.isnan(one.d_z) and math.isnan(one.t)
+    nan_pair = paired_test(np.array([2.0, np.nan, 4.0]), np.array([1.0, 1.0, 1.0]))
+    assert nan_pair.n_pairs == 2 and nan_pair.mean_diff == pytest.approx(2.0)
+    same = paired_test(np.array([1.0, 1.0]), np.array([1.0, 1.0]))
+    assert same.mean_diff == 0.0 and math.isnan(same.d_z)
+    with pytest.raises(ValueError, match="same length"):
+        paired_test(np.array([1.0]), np.array([1.0, 2.0]))
+
+
+def flat_runs(strategy: str, levels: list[float], n_labels: list[int]) -> list[dict[str, object]]:
+    """One run per seed whose accuracy is ``levels[seed]`` at every n_labels (AULC = level)."""
+    return [
+        {"dataset": "d", "strategy": strategy, "seed": seed, "round": r, "n_labels": n,
+         "test_accuracy": level}
+        for seed, level in enumerate(levels)
+        for r, n in enumerate(n_labels)
+    ]  # fmt: skip
+
+
+def test_summarize_hand_case() -> None:
+    n = [100, 200, 300]
+    rows = flat_runs("random", [0.50, 0.60, 0.70], n)
+    rows += flat_runs("pweighted_beam20", [0.51, 0.62, 0.73], n)  # differences .01 .02 .03
+    rows += flat_runs("greedy", [0.50, 0.60], n)  # only seeds 0 and 1
+    summary = summarize(pd.DataFrame(rows)).set_index("strategy")
+    pw = summary.loc["pweighted_beam20"]
+    assert pw["n_seeds"] == 3 and pw["final_n_labels"] == 300
+    # final accuracies .51 .62 .73: mean .62, sd = 0.11
+    assert pw["final_accuracy_mean"] == pytest.approx(0.62)
+    assert pw["final_accuracy_std"] == pytest.approx(0.11)
+    assert pw["aulc_mean"] == pytest.approx(0.62)
+    # the same paired case as above, scaled by 0.01: mean .02, d_z 2, p 0.074180
+    assert pw["aulc_diff_vs_random"] == pytest.approx(0.02)
+    assert pw["d_z_vs_random"] == pytest.approx(2.0)
+    assert pw["p_vs_random"] == pytest.approx(1 - 2 * SQRT3 / math.sqrt(14.0))
+    assert pw["n_pairs_vs_random"] == 3
+    # against greedy only seeds 0 and 1 pair: differences .01 and .02
+    assert pw["n_pairs_vs_greedy"] == 2
+    assert pw["aulc_diff_vs_greedy"] == pytest.approx(0.015)
+    # the default target is random's final mean accuracy, 0.60: pweighted seeds 1, 2 reach it
+    # at 100 labels, seed 0 (0.51) never does -> NaN
+    assert pw["target_accuracy"] == pytest.approx(0.60)
+    assert math.isnan(pw["labels_to_target"]) and pw["n_seeds_reached"] == 2
+    random = summary.loc["random"]
+    assert math.isnan(random["aulc_diff_vs_random"]) and random["n_pairs_vs_random"] == 0
+    assert random["aulc_diff_vs_greedy"] == pytest.approx(0.0)
+
+
+def test_summarize_with_a_target_and_unequal_schedules() -> None:
+    rows = [
+        {"dataset": "d", "strategy": "a", "seed": 0, "round": r, "n_labels": n,
+         "test_accuracy": acc}
+        for r, (n, acc) in enumerate([(10, 0.2), (20, 0.4), (30, 0.9)])
+    ]  # fmt: skip
+    rows += [
+        {"dataset": "d", "strategy": "random", "seed": 0, "round": r, "n_labels": n,
+         "test_accuracy": acc}
+        for r, (n, acc) in enumerate([(10, 0.2), (20, 0.2)])
+    ]  # fmt: skip
+    summary = summarize(pd.DataFrame(rows), target_accuracy=0.4).set_index("strategy")
+    assert summary.loc["a", "labels_to_target"] == 20
+    assert math.isnan(summary.loc["random", "labels_to_target"])
+    # paired AULC on the shared n_labels 10, 20: a = 0.3, random = 0.2
+    assert summary.loc["a", "aulc_diff_vs_random"] == pytest.approx(0.1)
+    assert summary.loc["a", "n_pairs_vs_random"] == 1
+    assert math.isnan(summary.loc["a", "p_vs_random"])
+    # its own AULC covers 10..30: (10*(.2+.4)/2 + 10*(.4+.9)/2) / 20 = (3 + 6.5) / 20
+    assert summary.loc["a", "aulc_mean"] == pytest.approx(0.475)
+    assert "aulc_diff_vs_greedy" in summary.columns  # stable schema without greedy runs
+    assert summary.loc["a", "n_pairs_vs_greedy"] == 0
+
+
+def test_summarize_refuses_empty_metrics() -> None:
+    empty = pd.DataFrame(columns=["dataset", "strategy", "seed", "round", "n_labels",
+                                  "test_accuracy"])  # fmt: skip
+    with pytest.raises(ValueError, match="no runs"):
+        summarize(empty)

@@ -1,0 +1,88 @@
+"""Palette, labels and atomic saving."""
+
+import os
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pytest
+from matplotlib.colors import to_rgb
+
+from alcore.figures.style import (
+    STRATEGY_COLORS,
+    finish,
+    new_figure,
+    order_strategies,
+    save_figure,
+    strategy_color,
+    strategy_label,
+    strategy_marker,
+)
+
+KNOWN = (
+    "random", "greedy", "greedy_beam1", "greedy_beam20", "pweighted_beam1", "pweighted_beam10",
+    "pweighted_beam20", "least_confidence", "entropy", "margin",
+)  # fmt: skip
+
+
+def test_known_strategies_have_distinct_colours_and_families() -> None:
+    colours = {strategy_color(name) for name in KNOWN}
+    assert len(colours) == len(KNOWN)
+    r, g, b = to_rgb(strategy_color("random"))
+    assert r == g == b  # grey
+    for name in ("greedy", "greedy_beam1", "greedy_beam20"):
+        r, g, b = to_rgb(strategy_color(name))
+        assert b > r and b > g, name  # blue family
+    for name in ("pweighted_beam1", "pweighted_beam10", "pweighted_beam20"):
+        r, g, b = to_rgb(strategy_color(name))
+        assert r > g and r > b, name  # orange/red family
+
+
+def test_unknown_names_are_deterministic() -> None:
+    assert strategy_color("badge") == strategy_color("badge")
+    assert strategy_marker("badge") == strategy_marker("badge")
+    r, _, b = to_rgb(strategy_color("greedy_beam7"))
+    assert b > r  # still blue: a greedy beam
+    r, _, b = to_rgb(strategy_color("pweighted_beam5"))
+    assert r > b
+    assert strategy_color("badge") not in STRATEGY_COLORS.values()
+
+
+def test_labels() -> None:
+    assert strategy_label("pweighted_beam20") == "pweighted (beam=20)"
+    assert strategy_label("greedy_beam1") == "greedy (beam=1)"
+    assert strategy_label("least_confidence") == "least confidence"
+    assert strategy_label("random") == "random"
+    assert strategy_label("my_new_thing") == "my new thing"
+
+
+def test_order_strategies() -> None:
+    assert order_strategies(["zeta", "pweighted_beam20", "random", "alpha", "random"]) == [
+        "random", "pweighted_beam20", "alpha", "zeta",
+    ]  # fmt: skip
+
+
+def test_save_figure_writes_png_and_pdf(tmp_path: Path) -> None:
+    fig = new_figure(3.0, 2.0)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x")
+    finish(fig)
+    paths = save_figure(fig, tmp_path / "sub" / "fig.v1")
+    assert [p.name for p in paths] == ["fig.v1.png", "fig.v1.pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    assert paths[1].read_bytes().startswith(b"%PDF")
+    image = mpimg.imread(paths[0])
+    assert image.shape[:2] == (400, 600)  # (2 in, 3 in) * 200 dpi
+    assert sorted(os.listdir(tmp_path / "sub")) == ["fig.v1.pdf", "fig.v1.png"]  # no temp files
+    umask = os.umask(0)
+    os.umask(umask)
+    assert paths[0].stat().st_mode & 0o777 == 0o666 & ~umask  # usual permissions, not 0600
+
+
+def test_save_figure_cleans_up_on_failure(tmp_path: Path) -> None:
+    fig = new_figure(1.0, 1.0)
+    ax = fig.add_subplot()
+    ax.set_title("$\\notacommand$")  # mathtext fails at draw time
+    with pytest.raises(ValueError):
+        save_figure(fig, tmp_path / "broken")
+    assert os.listdir(tmp_path) == []
