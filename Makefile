@@ -20,8 +20,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-run: $(STAMP)
-	$(BIN)/python benchmarks/select.py --quick
+run: $(STAMP)  # the whole workflow on config.yaml
+	$(BIN)/snakemake all_figures
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/select.py

@@ -62,3 +62,13 @@ def test_test_fraction_option(digits):
     assert half.n_pool + half.n_test == 1797
     with pytest.raises(ValueError, match=r"test_fraction=1\.5"):
         load_dataset("digits", data_dir="unused", options={"test_fraction": 1.5})
+
+
+def test_reading_the_bundled_csv_equals_scikit_learn():
+    from sklearn.datasets import load_digits
+
+    from alcore.bundled import read_digits
+
+    pixels, target = read_digits()
+    raw = load_digits()
+    assert np.array_equal(pixels, raw.data) and np.array_equal(target, raw.target)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
-from sklearn.datasets import load_digits
 
+from alcore.bundled import read_digits
 from alcore.data.bundle import DatasetBundle
 from alcore.data.normalise import channel_stats, normalise_channels
 from alcore.data.options import float_option, resolve_options
@@ -37,11 +37,11 @@ def load_digits_bundle(
     """
     opts = resolve_options("digits", options, DIGITS_DEFAULTS)
     test_fraction = float_option("digits", opts, "test_fraction", low=0.0, high=1.0)
-    raw = load_digits()
-    images = torch.from_numpy(raw.data).to(torch.float32).div_(16.0)  # (1797, 64) in [0, 1]
+    pixels, target = read_digits()
+    images = torch.from_numpy(pixels).to(torch.float32).div_(16.0)  # (1797, 64) in [0, 1]
     images = images.reshape(-1, 1, 8, 8)  # (1797, 1, 8, 8)
-    labels = torch.from_numpy(raw.target).to(torch.int64)  # (1797,)
-    pool, test = stratified_split(raw.target, test_fraction, DIGITS_SPLIT_SEED)
+    labels = torch.from_numpy(target).to(torch.int64)  # (1797,)
+    pool, test = stratified_split(target, test_fraction, DIGITS_SPLIT_SEED)
     pool_idx, test_idx = torch.from_numpy(pool), torch.from_numpy(test)
     mean, std = channel_stats(images[pool_idx])  # pool statistics only: the test set stays unseen
     return DatasetBundle(
@@ -54,3 +54,4 @@ def load_digits_bundle(
         input_shape=(1, 8, 8),
         class_names=tuple(str(d) for d in range(10)),
     )
+

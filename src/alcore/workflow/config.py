@@ -63,6 +63,8 @@ def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
     }
     for strategy in strategies.values():
         _check_strategy(strategy)
+    if "initial" in strategies:
+        raise ConfigError("strategies.initial: 'initial' names the shared round 0; rename it")
     data_dir = str(config.get("data_dir", "data"))
     download = bool(config.get("download", False))
     experiments = {}
@@ -111,7 +113,7 @@ def _dataset(
     experiment: str, key: str, spec: Mapping[str, Any], data_dir: str, download: bool
 ) -> DatasetSettings:
     where = f"experiments.{experiment}.datasets.{key}"
-    name = str(spec.get("dataset", key))
+    name = str(spec.get("dataset") or key)
     if name not in _DATASETS:
         raise ConfigError(f"{where}: unknown dataset {name!r}; use one of {_DATASETS}")
     model = str(spec["model"])
@@ -166,9 +168,21 @@ def pool_size(name: str, options: Mapping[str, Any]) -> int | None:
         return int(options.get("n_pool", 1000 if name == "blobs" else 2000))
     if name == "digits":
         import numpy as np
-        from sklearn.datasets import load_digits  # bundled data, no download
+
+        from alcore.bundled import read_digits
 
         fraction = float(options.get("test_fraction", 0.25))
-        counts = np.bincount(load_digits().target)
+        counts = np.bincount(read_digits()[1])
         return int(sum(n - int(np.floor(fraction * n + 0.5)) for n in counts))
     return None
+
+
+def uses_gpu(device: str) -> bool:
+    """Whether jobs with ``device`` (auto, cpu, cuda) will run on a GPU, judged without
+    importing torch: for ``auto``, whether this machine has an NVIDIA driver. On a cluster
+    whose submit host has no GPU, set ``device: cuda`` so that jobs ask for one."""
+    if device != "auto":
+        return device == "cuda"
+    from pathlib import Path
+
+    return Path("/dev/nvidiactl").exists() or Path("/proc/driver/nvidia/version").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,19 @@ from alcore.workflow.config import WorkflowConfig, parse_config
 
 if TYPE_CHECKING:
     from alcore.data import DatasetBundle
+
+
+def configure_logging(log_files: Sequence[str]) -> None:
+    """Send log records to the job's log file (the first of ``log_files``) and to stderr."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_files:
+        handlers.append(logging.FileHandler(log_files[0], mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
 
 
 class Job:
@@ -23,15 +37,7 @@ class Job:
 
     def __init__(self, snakemake: Any):
         self.snakemake = snakemake
-        handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-        if snakemake.log:
-            handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
-        logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            handlers=handlers,
-            force=True,
-        )
+        configure_logging(snakemake.log)
         self.config: WorkflowConfig = parse_config(snakemake.config)
         wildcards = snakemake.wildcards
         self.experiment: str = wildcards.experiment

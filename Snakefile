@@ -1,0 +1,28 @@
+# alcore: deep active learning with exact, doubt-weighted core-sets (ICLR 2022 submission).
+# Table of contents; the rules live in workflow/rules/, the logic in src/alcore/.
+from snakemake.utils import min_version
+
+min_version("8.10")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/embed.smk"
+include: "workflow/rules/select.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all_figures:
+    default_target: True
+    input:
+        all_figure_files(),
+        all_summaries(),
+
+
+rule all:
+    input:
+        all_metrics(),

@@ -1,0 +1,97 @@
+"""The real workflow on a tiny config: lint, dry runs, a full run, kill -9 and resume, reruns."""
+
+import os
+import random
+import re
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from workflow_runs import ROOT, run, snakemake_command, steps_run
+
+from alcore.workflow.config import parse_config
+
+pytestmark = pytest.mark.slow
+
+METRICS = "results/tiny/metrics.parquet"
+
+
+def same_table(a, b):
+    np.testing.assert_equal(pq.read_table(a).to_pydict(), pq.read_table(b).to_pydict())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """One uninterrupted run of the tiny config."""
+    workdir = tmp_path_factory.mktemp("reference")
+    output = run(workdir, "all_figures")
+    return workdir, output
+
+
+def test_lint_is_clean():
+    done = subprocess.run(
+        [*snakemake_command(ROOT, "--lint"), "--configfile", str(ROOT / "config.yaml")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Lints for" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("config", ["config.yaml", "configs/ablation.yaml", "configs/main.yaml"])
+def test_dry_runs_build_the_expected_dag(config, tmp_path):
+    output = run(tmp_path, "-n", "all_figures", config=ROOT / config)
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", output, flags=re.MULTILINE))
+    cfg = parse_config(yaml.safe_load((ROOT / config).read_text()))
+    selects = trains = 0
+    for e in cfg.experiments.values():
+        for d in e.datasets.values():
+            selects += len(e.strategies) * len(e.seeds) * d.rounds
+            trains += len(e.seeds) * (1 + len(e.strategies) * d.rounds)
+    assert int(counts["select"]) == selects
+    assert int(counts["train"]) == trains
+    assert int(counts["aggregate"]) == len(cfg.experiments)
+
+
+def test_full_run_writes_every_output(reference):
+    workdir, _ = reference
+    metrics = pq.read_table(workdir / METRICS).to_pandas()
+    assert sorted(metrics.strategy.unique()) == ["pweighted_beam4", "random"]
+    assert sorted(metrics["round"].unique()) == [0, 1, 2]
+    assert metrics.groupby("strategy").n_labels.max().tolist() == [30, 30]
+    assert (workdir / "results/figures/tiny/radius.png").stat().st_size > 0
+    assert (workdir / "results/tiny/summary.md").exists()
+    assert list((workdir / "logs").rglob("train.log"))
+
+
+def test_kill_minus_nine_then_resume_gives_identical_results(reference, tmp_path):
+    ref_dir, ref_output = reference
+    total = steps_run(ref_output)
+    rng = random.Random(1234)
+    process = subprocess.Popen(
+        snakemake_command(tmp_path, "all_figures"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    time.sleep(rng.uniform(6.0, 14.0))
+    os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, at once
+    process.wait()
+    run(tmp_path, "--unlock")
+    resumed = run(tmp_path, "all_figures", "--rerun-incomplete")
+    assert steps_run(resumed) < total  # finished jobs were not redone
+    same_table(ref_dir / METRICS, tmp_path / METRICS)
+
+
+def test_rerunning_one_round_redoes_only_what_follows(reference, tmp_path):
+    ref_dir, _ = reference
+    import shutil
+
+    for name in ("results", "logs", ".snakemake"):
+        shutil.copytree(ref_dir / name, tmp_path / name)
+    model = "results/tiny/blobs/pweighted_beam4/seed0/round2/model.pt"
+    output = run(tmp_path, "all_figures", "-R", model)
+    # train, embed and evaluate of round 2, then aggregate, summarize and the figure
+    assert steps_run(output) == 7
+    same_table(ref_dir / METRICS, tmp_path / METRICS)

@@ -1,0 +1,123 @@
+# Config validation, wildcard constraints and path functions. Layout: alcore.workflow.paths.
+from snakemake.utils import validate
+
+from alcore.workflow import paths
+from alcore.workflow.code_version import code_version
+from alcore.workflow.config import parse_config, uses_gpu
+
+
+# defaults are documented in the schema and applied by parse_config (one place), so that
+# "rounds" and "ceiling" are not both filled in
+validate(config, "../schemas/config.schema.yaml", set_default=False)
+CFG = parse_config(config)
+RESULTS, LOGS = CFG.results, CFG.logs
+# gpu=1 on the model rules only when they will use the GPU, so that --resources gpu=1
+# serialises GPU jobs without serialising CPU ones
+GPU = 1 if uses_gpu(CFG.device) else 0
+
+
+wildcard_constraints:
+    experiment="[A-Za-z0-9_-]+",
+    dataset="[A-Za-z0-9_-]+",
+    arm="[A-Za-z0-9_-]+",
+    strategy="[A-Za-z0-9_-]+",
+    seed=r"\d+",
+    round=r"\d+",
+
+
+def run_dir(w, arm=None, round_=None):
+    """The round folder of the job's wildcards (or of another arm/round)."""
+    return paths.round_dir(
+        RESULTS, w.experiment, w.dataset, arm or w.arm, int(w.seed),
+        int(w.round) if round_ is None else round_,
+    )
+
+
+def get_labelled(w):
+    """The labelled set a model of (arm, round) trains on; for select, that of (strategy, round)."""
+    arm = getattr(w, "arm", None) or w.strategy
+    return paths.labelled_file(RESULTS, w.experiment, w.dataset, arm, int(w.seed), int(w.round))
+
+
+def get_previous_model(w):
+    """Round r-1's checkpoint, when round r warm-starts from it."""
+    settings = CFG.dataset(w.experiment, w.dataset)
+    r = int(w.round)
+    if r == 0 or not settings.train.warm_start:
+        return []
+    return paths.stage_file(RESULTS, w.experiment, w.dataset, w.arm, int(w.seed), r - 1, "model.pt")
+
+
+def get_round_file(name):
+    """Input function: ``name`` (model.pt, embedding.parquet) of the strategy's round."""
+
+    def function(w):
+        return paths.stage_file(
+            RESULTS, w.experiment, w.dataset, w.strategy, int(w.seed), int(w.round), name
+        )
+
+    return function
+
+
+def get_select_embedding(w):
+    return get_round_file("embedding.parquet")(w) if CFG.strategies[w.strategy].needs_embedding else []
+
+
+def needs_embedding(experiment, arm):
+    """Whether the models of ``arm`` are embedded (round 0: if any strategy needs it)."""
+    if arm == paths.INITIAL:
+        names = CFG.experiments[experiment].strategies
+        return any(CFG.strategies[s].needs_embedding for s in names)
+    return CFG.strategies[arm].needs_embedding
+
+
+def get_evaluate_embedding(w):
+    return f"{run_dir(w)}/embedding.parquet" if needs_embedding(w.experiment, w.arm) else []
+
+
+def run_metrics(experiment, dataset, strategy, seed):
+    """Every metrics file of one (dataset, strategy, seed) run, rounds 0..R."""
+    rounds = CFG.dataset(experiment, dataset).rounds
+    return [
+        paths.stage_file(RESULTS, experiment, dataset, strategy, seed, r, "metrics.parquet")
+        for r in range(rounds + 1)
+    ]
+
+
+def run_acquisitions(experiment, dataset, strategy, seed):
+    rounds = CFG.dataset(experiment, dataset).rounds
+    return [
+        f"{paths.round_dir(RESULTS, experiment, dataset, strategy, seed, r)}/acquisitions.parquet"
+        for r in range(rounds)
+    ]
+
+
+def experiment_runs(experiment):
+    e = CFG.experiments[experiment]
+    return [(d, s, seed) for d in e.datasets for s in e.strategies for seed in e.seeds]
+
+
+def experiment_metrics(w):
+    return [f for run in experiment_runs(w.experiment) for f in run_metrics(w.experiment, *run)]
+
+
+def experiment_acquisitions(w):
+    return [
+        f for run in experiment_runs(w.experiment) for f in run_acquisitions(w.experiment, *run)
+    ]
+
+
+def all_metrics():
+    return [f"{RESULTS}/{e}/metrics.parquet" for e in CFG.experiments]
+
+
+def all_summaries():
+    return [f"{RESULTS}/{e}/summary.md" for e in CFG.experiments]
+
+
+def all_figure_files():
+    return [
+        f"{RESULTS}/figures/{e.name}/{figure}.png"
+        for e in CFG.experiments.values()
+        for figure in e.figures
+    ]

@@ -1,0 +1,56 @@
+# Stage 4: one metrics row per model, then one table per experiment.
+
+
+rule evaluate:
+    input:
+        model=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt",
+        embedding=get_evaluate_embedding,
+    output:
+        metrics=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/metrics.parquet",
+    log:
+        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/evaluate.log",
+    benchmark:
+        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/evaluate.tsv"
+    params:
+        torch_threads=CFG.threads,
+        code=code_version("evaluate"),
+    threads: CFG.threads
+    resources:
+        gpu=GPU,
+    script:
+        "../scripts/evaluate.py"
+
+
+rule aggregate:
+    input:
+        metrics=experiment_metrics,
+        acquisitions=experiment_acquisitions,
+    output:
+        metrics=f"{RESULTS}/{{experiment}}/metrics.parquet",
+        acquisitions=f"{RESULTS}/{{experiment}}/acquisitions.parquet",
+    log:
+        f"{LOGS}/{{experiment}}/aggregate.log",
+    params:
+        # the strategy each metrics file belongs to (round 0 is shared: named per strategy)
+        owners=lambda w: [s for d, s, seed in experiment_runs(w.experiment)
+                          for _ in run_metrics(w.experiment, d, s, seed)],
+    script:
+        "../scripts/aggregate.py"
+
+
+rule summarize:
+    input:
+        metrics=rules.aggregate.output.metrics,
+    output:
+        csv=report(
+            f"{RESULTS}/{{experiment}}/summary.csv",
+            caption="../report/summary.rst",
+            category="Statistics",
+        ),
+        markdown=f"{RESULTS}/{{experiment}}/summary.md",
+    log:
+        f"{LOGS}/{{experiment}}/summarize.log",
+    params:
+        code=code_version("figures"),
+    script:
+        "../scripts/summarize.py"
