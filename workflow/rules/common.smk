@@ -121,3 +121,19 @@ def all_figure_files():
         for e in CFG.experiments.values()
         for figure in e.figures
     ]
+
+
+def figure_inputs(w):
+    """What figure ``w.figure`` of ``w.experiment`` is drawn from."""
+    e = CFG.experiments[w.experiment]
+    inputs = {}
+    if w.figure != "figure7":
+        inputs["metrics"] = f"{RESULTS}/{w.experiment}/metrics.parquet"
+    if w.figure in ("figure1", "figure3", "figure4"):
+        inputs["acquisitions"] = f"{RESULTS}/{w.experiment}/acquisitions.parquet"
+    first = paths.round_dir(RESULTS, w.experiment, next(iter(e.datasets)), paths.INITIAL, e.seeds[0], 0)
+    if w.figure == "figure3":
+        inputs["model"] = f"{first}/model.pt"
+    if w.figure == "figure4":
+        inputs["embedding"] = f"{first}/embedding.parquet"
+    return inputs

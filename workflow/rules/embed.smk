@@ -17,5 +17,7 @@ rule embed:
     threads: CFG.threads
     resources:
         gpu=GPU,
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/embed.py"

@@ -17,6 +17,8 @@ rule evaluate:
     threads: CFG.threads
     resources:
         gpu=GPU,
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/evaluate.py"
 
@@ -34,6 +36,8 @@ rule aggregate:
         # the strategy each metrics file belongs to (round 0 is shared: named per strategy)
         owners=lambda w: [s for d, s, seed in experiment_runs(w.experiment)
                           for _ in run_metrics(w.experiment, d, s, seed)],
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/aggregate.py"
 
@@ -52,5 +56,7 @@ rule summarize:
         f"{LOGS}/{{experiment}}/summarize.log",
     params:
         code=code_version("figures"),
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/summarize.py"

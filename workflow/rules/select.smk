@@ -19,5 +19,7 @@ rule select:
     threads: CFG.threads
     resources:
         gpu=GPU,
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/select.py"

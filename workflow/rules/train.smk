@@ -12,6 +12,8 @@ rule initial_labels:
         size=lambda w: CFG.dataset(w.experiment, w.dataset).initial_size,
         code=code_version("initial"),
     threads: 1
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/initial_labels.py"
 
@@ -33,5 +35,7 @@ rule train:
     threads: CFG.threads
     resources:
         gpu=GPU,
+    conda:
+        "../../envs/alcore.yaml"
     script:
         "../scripts/train.py"
