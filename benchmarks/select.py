@@ -209,12 +209,16 @@ def child(request_json: str) -> None:
 
 
 def run_case(
-    case: Case, device: torch.device, with_sklearn: bool, isolate: bool
+    case: Case,
+    device: torch.device,
+    with_sklearn: bool,
+    isolate: bool,
+    methods: tuple[str, ...] = METHODS,
 ) -> list[dict[str, object]]:
     feature_bytes = case.n * DIM * 4
     rows, picks = [], {}
-    for method in METHODS:
-        if method == "sklearn per pick" and not with_sklearn:
+    for method in methods:
+        if method == "sklearn per pick" and not (with_sklearn and "greedy" in picks):
             continue
         run = run_isolated if isolate else run_method
         compare = picks["greedy"] if method == "sklearn per pick" else None
@@ -285,6 +289,9 @@ def main() -> None:
     parser.add_argument(
         "--no-isolate", action="store_true", help="run all methods in this process (faster)"
     )
+    parser.add_argument(
+        "--methods", default=",".join(METHODS), help=f"comma-separated subset of {METHODS}"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -305,7 +312,10 @@ def main() -> None:
                 if budget > n - N_LABELLED:
                     continue
                 case = Case(data, n, budget)
-                rows += run_case(case, device, budget in sklearn_budgets, not args.no_isolate)
+                rows += run_case(
+                    case, device, budget in sklearn_budgets, not args.no_isolate,
+                    tuple(args.methods.split(",")),
+                )  # fmt: skip
     table = markdown(rows)
     print(table)
     if args.out:

@@ -67,17 +67,21 @@ def test_full_run_writes_every_output(reference):
     assert list((workdir / "logs").rglob("train.log"))
 
 
-def test_kill_minus_nine_then_resume_gives_identical_results(reference, tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_interrupt_then_resume_gives_identical_results(how, reference, tmp_path):
     ref_dir, ref_output = reference
     total = steps_run(ref_output)
-    rng = random.Random(1234)
+    rng = random.Random(1234 + how)
     process = subprocess.Popen(
         snakemake_command(tmp_path, "all_figures"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     time.sleep(rng.uniform(6.0, 14.0))
-    os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, at once
-    process.wait()
+    if how == signal.SIGKILL:
+        os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, at once
+    else:
+        process.terminate()  # snakemake alone: it must stop its jobs and exit by itself
+    assert process.wait(timeout=60) != 0
     run(tmp_path, "--unlock")
     resumed = run(tmp_path, "all_figures", "--rerun-incomplete")
     assert steps_run(resumed) < total  # finished jobs were not redone

@@ -87,7 +87,9 @@ def beam_search(
     )
     beams = _Beams.first(start, labelled, prune)
     backoff = Backoff(enabled=prune)
-    history: list[tuple[Tensor, Tensor, Tensor]] = []
+    # parent pointers, picks and scores of every step, preallocated: one long-lived buffer
+    # instead of thousands of small tensors interleaved with the per-step temporaries
+    history = _History.empty(budget, width, space.points)
     n_unlabelled = int((~labelled).sum())
     for step in range(budget):
         n_candidates = min(width, n_unlabelled - step)
@@ -97,9 +99,9 @@ def beam_search(
         score = score.masked_fill(beams.excluded, -1.0)  # (B, N)
         candidates = _top_candidates(score, n_candidates)  # (B, n_candidates)
         parents, picks = _rank_children(beams, candidates, log_conf, width)
-        history.append((parents, picks, score[parents, picks]))
+        history.record(step, parents, picks, score[parents, picks])
         beams = beams.extend(space, parents, picks, log_conf, backoff)
-    return _backtrack(beams, history, budget, n_points)
+    return _backtrack(beams, history, budget)
 
 
 def _top_candidates(score: Tensor, k: int) -> Tensor:
@@ -293,9 +295,27 @@ def _rows_within_bound(
     return within.any(dim=0).nonzero().squeeze(1)
 
 
-def _backtrack(
-    beams: _Beams, history: list[tuple[Tensor, Tensor, Tensor]], budget: int, n_points: int
-) -> BeamTrace:
+@dataclass(frozen=True)
+class _History:
+    """Per step: each new beam's parent row, pick and score; rows past the beams live are -1."""
+
+    parents: Tensor  # (b, K) int64
+    picks: Tensor  # (b, K) int64
+    scores: Tensor  # (b, K) float
+
+    @staticmethod
+    def empty(budget: int, width: int, like: Tensor) -> _History:
+        index = torch.full((budget, width), -1, dtype=torch.int64, device=like.device)
+        return _History(index, index.clone(), like.new_zeros((budget, width)))
+
+    def record(self, step: int, parents: Tensor, picks: Tensor, scores: Tensor) -> None:
+        n = parents.shape[0]
+        self.parents[step, :n] = parents
+        self.picks[step, :n] = picks
+        self.scores[step, :n] = scores
+
+
+def _backtrack(beams: _Beams, history: _History, budget: int) -> BeamTrace:
     """Follow the parent pointers back from the final beams to their pick sequences."""
     n_beams = beams.u_sum.shape[0]
     device = beams.u_sum.device
@@ -303,9 +323,8 @@ def _backtrack(
     scores = torch.empty((n_beams, budget), dtype=beams.min_distance.dtype, device=device)
     row = torch.arange(n_beams, device=device)
     for step in range(budget - 1, -1, -1):
-        parents, step_picks, step_scores = history[step]
-        picks[:, step] = step_picks[row]
-        scores[:, step] = step_scores[row]
-        row = parents[row]
+        picks[:, step] = history.picks[step, row]
+        scores[:, step] = history.scores[step, row]
+        row = history.parents[step, row]
     u = beams.u_sum.to(torch.float64) / U_SCALE / max(budget, 1)
     return BeamTrace(picks, scores, u, beams.min_distance[0])
