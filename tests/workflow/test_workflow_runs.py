@@ -130,3 +130,10 @@ def merge(base, change):
             merge(base[key], value)
         else:
             base[key] = value
+
+
+def test_offline_report_holds_the_figures_and_the_summary(reference):
+    workdir, _ = reference
+    run(workdir, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    assert "radius.png" in html and "summary.csv" in html
