@@ -21,7 +21,7 @@ test: lint
 	$(BIN)/pytest
 
 run: $(STAMP)  # the whole workflow on config.yaml
-	$(BIN)/snakemake all_figures
+	$(BIN)/snakemake --profile profiles/local all_figures
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/select.py
