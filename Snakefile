@@ -5,7 +5,10 @@ from snakemake.utils import min_version
 min_version("8.10")
 
 
-configfile: "config.yaml"
+# the embedded default, unless --configfile names another (Snakemake would merge the two)
+if not config:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"

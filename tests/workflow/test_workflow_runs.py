@@ -137,3 +137,14 @@ def test_offline_report_holds_the_figures_and_the_summary(reference):
     run(workdir, "--report", "report.html")
     html = (workdir / "report.html").read_text()
     assert "radius.png" in html and "summary.csv" in html
+
+
+def test_a_configfile_replaces_the_embedded_default():
+    # run from the repository root, where config.yaml exists: Snakemake would merge the two
+    done = subprocess.run(
+        [*snakemake_command(ROOT, "-n", "all"), "--cores", "1"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-2000:]
+    assert "experiment=tiny" in output and "experiment=ablation_digits" not in output
