@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from alcore.workflow.config import Experiment, WorkflowConfig
+
+if TYPE_CHECKING:
+    from alcore.data import DatasetBundle
 
 GRID = 101  # resolution of the doubt grid of Figure 3
 
@@ -51,7 +54,7 @@ def draw(
     elif name == "figure3":
         fig = _figure3(experiment, config, _need(picks), inputs["model"])
     elif name == "figure4":
-        fig = _figure4(experiment, _need(picks), inputs["embedding"])
+        fig = _figure4(experiment, config, _need(picks), inputs["embedding"])
     else:
         raise ValueError(f"unknown figure {name!r}")
     save_figure(fig, Path(stem))
@@ -86,7 +89,9 @@ def _figure3(
     return figure3(bundle.pool_inputs.numpy(), steps, doubt, pool_labels=bundle.pool_labels.numpy())
 
 
-def _figure4(experiment: Experiment, picks: pd.DataFrame, embedding: str) -> Figure:
+def _figure4(
+    experiment: Experiment, config: WorkflowConfig, picks: pd.DataFrame, embedding: str
+) -> Figure:
     from alcore.figures import figure4
     from alcore.stages.embed import Embedding
 
@@ -98,7 +103,7 @@ def _figure4(experiment: Experiment, picks: pd.DataFrame, embedding: str) -> Fig
     ranked = [g.sort_values("pick_order") for _, g in beams.groupby("beam_rank")]
     pool_doubt = (1.0 - read.pool_probs.max(dim=1).values).numpy()
     return figure4(
-        _pool_xy(experiment),
+        _first_dataset(experiment, config).pool_inputs.numpy(),
         [g["index"].to_numpy() for g in ranked],
         [float(g.u.iloc[0]) for g in ranked],
         pool_doubt,
@@ -106,16 +111,8 @@ def _figure4(experiment: Experiment, picks: pd.DataFrame, embedding: str) -> Fig
     )
 
 
-def _pool_xy(experiment: Experiment) -> np.ndarray:
-    """The toy dataset's 2-D inputs (the figures draw inputs, not learned features)."""
-    from alcore.data import load_dataset
-
-    settings = next(iter(experiment.datasets.values()))
-    bundle = load_dataset(settings.name, data_dir=settings.data_dir, options=settings.options)
-    return bundle.pool_inputs.numpy()
-
-
-def _first_dataset(experiment: Experiment, config: WorkflowConfig):  # type: ignore[no-untyped-def]
+def _first_dataset(experiment: Experiment, config: WorkflowConfig) -> DatasetBundle:
+    """The experiment's (first) dataset: the toy figures draw its 2-D inputs."""
     from alcore.data import load_dataset
 
     settings = next(iter(experiment.datasets.values()))
