@@ -95,7 +95,7 @@ def coreset_search(
     if beam_width == 1:
         trace = greedy(space, start, labelled, budget, score_weight, prune)
         beams, beam_scores = trace.picks[None, :], trace.scores
-        beam_u = _mean_log_confidence(doubt, trace.picks)
+        beam_u = mean_log_confidence(doubt, trace.picks)
         min_after = trace.min_distance
     else:
         assert doubt is not None  # checked above
@@ -119,8 +119,9 @@ def coreset_search(
     )
 
 
-def _mean_log_confidence(doubt: Tensor | None, picks: Tensor) -> Tensor:
-    """(1,) float64 U of one set of picks, summed exactly like the beam search does."""
+def mean_log_confidence(doubt: Tensor | None, picks: Tensor) -> Tensor:
+    """(1,) float64 U of one set of picks, summed exactly like the beam search does (0 for
+    no picks or no doubt)."""
     if doubt is None or picks.numel() == 0:
         return torch.zeros(1, dtype=torch.float64, device=picks.device)
     total = fixed_point_log_confidence(doubt[picks]).sum()

@@ -16,8 +16,7 @@ from torch import Tensor
 
 from alcore.select import baselines
 from alcore.select._checks import check_labelled
-from alcore.select.beam import U_SCALE, fixed_point_log_confidence
-from alcore.select.coreset import coreset_search
+from alcore.select.coreset import coreset_search, mean_log_confidence
 from alcore.select.radii import Radii, coreset_radii
 
 
@@ -134,10 +133,7 @@ def select(kind: str, pool: Pool, budget: int, options: Options | None = None) -
 
 def _with_diagnostics(pool: Pool, picks: Tensor, scores: Tensor) -> Selection:
     doubt = pool.doubt()
-    u = torch.zeros(1, dtype=torch.float64)
-    if doubt is not None and picks.numel() > 0:
-        u = (fixed_point_log_confidence(doubt[picks]).sum().cpu().double() / U_SCALE).view(1)
-        u = u / picks.numel()
+    u = mean_log_confidence(doubt, picks)
     if pool.features is None:
         return Selection(picks, scores, u, None, None)
     after = pool.labelled.clone()
