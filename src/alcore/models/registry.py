@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,41 +37,34 @@ class ModelEntry:
     summary: str  # one line for listings
 
 
-def _no_pretrained(name: str, pretrained: bool) -> None:
-    if pretrained:
-        raise ValueError(f"model {name!r} has no pretrained weights; set pretrained=False")
+def _without_weights(
+    name: str, model: Callable[[tuple[int, ...], int], EmbeddingClassifier]
+) -> ModelBuilder:
+    """A builder for a model that has no pretrained weights (``pretrained=True`` is refused)."""
 
+    def build(
+        *,
+        num_classes: int,
+        input_shape: tuple[int, ...],
+        pretrained: bool,
+        weights_dir: str | Path | None,
+        allow_download: bool,
+    ) -> EmbeddingClassifier:
+        if pretrained:
+            raise ValueError(f"model {name!r} has no pretrained weights; set pretrained=False")
+        return model(input_shape, num_classes)
 
-def build_small_cnn(
-    *,
-    num_classes: int,
-    input_shape: tuple[int, ...],
-    pretrained: bool,
-    weights_dir: str | Path | None,
-    allow_download: bool,
-) -> EmbeddingClassifier:
-    """`SmallCNN` with 64 features."""
-    _no_pretrained("small_cnn", pretrained)
-    return SmallCNN(input_shape, num_classes)
-
-
-def build_mlp(
-    *,
-    num_classes: int,
-    input_shape: tuple[int, ...],
-    pretrained: bool,
-    weights_dir: str | Path | None,
-    allow_download: bool,
-) -> EmbeddingClassifier:
-    """`MLP` with two hidden layers of 64."""
-    _no_pretrained("mlp", pretrained)
-    return MLP(input_shape, num_classes)
+    return build
 
 
 MODELS: dict[str, ModelEntry] = {
     "vgg16": ModelEntry(build_vgg16, "torchvision VGG16, optional ImageNet weights, 4096 features"),
-    "small_cnn": ModelEntry(build_small_cnn, "3 conv layers + 64-unit hidden layer, fast on CPU"),
-    "mlp": ModelEntry(build_mlp, "2 hidden layers of 64 with ReLU, for the 2-D toys"),
+    "small_cnn": ModelEntry(
+        _without_weights("small_cnn", SmallCNN), "3 conv layers + 64-unit hidden layer, fast on CPU"
+    ),
+    "mlp": ModelEntry(
+        _without_weights("mlp", MLP), "2 hidden layers of 64 with ReLU, for the 2-D toys"
+    ),
 }
 
 
