@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from workflow_runs import ROOT, run, snakemake_command, steps_run
+from workflow_runs import ROOT, run, snakemake_command, start, steps_run, wait_for_steps
 
 from alcore.workflow.config import parse_config
 
@@ -73,11 +73,11 @@ def test_interrupt_then_resume_gives_identical_results(how, reference, tmp_path)
     ref_dir, ref_output = reference
     total = steps_run(ref_output)
     rng = random.Random(1234 + how)
-    process = subprocess.Popen(
-        snakemake_command(tmp_path, "all_figures"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    time.sleep(rng.uniform(6.0, 14.0))
+    process, log = start(tmp_path, "all_figures")
+    # a random moment after a random number of finished jobs: progress, not wall time, so that
+    # a slow machine still interrupts the run part-way
+    assert wait_for_steps(process, log, rng.randint(1, total // 2))
+    time.sleep(rng.uniform(0.0, 2.0))
     if how == signal.SIGKILL:
         os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, at once
     else:

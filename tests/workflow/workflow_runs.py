@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +37,32 @@ def steps_run(output: str) -> int:
     """How many jobs a snakemake run executed (its last 'N of M steps' line)."""
     found = re.findall(r"(\d+) of (\d+) steps", output)
     return int(found[-1][0]) if found else 0
+
+
+def start(workdir: Path, *args: str, config: Path = TINY) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start snakemake in its own process group; its output goes to a file returned beside it."""
+    log = workdir / f"snakemake-{len(list(workdir.glob('snakemake-*.out')))}.out"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            snakemake_command(workdir, *args, config=config),
+            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+    return process, log
+
+
+def wait_for_steps(process: subprocess.Popen[bytes], log: Path, steps: int, timeout: float = 600) -> bool:
+    """Wait until the run has finished `steps` jobs; False when it ended before that."""
+    deadline = time.monotonic() + timeout
+    while steps_run(log.read_text(errors="replace")) < steps:
+        if process.poll() is not None:
+            return False
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {steps} finished jobs after {timeout} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    return True
+
+
+def jobs_started(output: str) -> int:
+    """How many jobs a snakemake run started (one 'rule NAME:' or 'localrule NAME:' header each)."""
+    return len(re.findall(r"^(?:local)?rule \w+:$", output, flags=re.MULTILINE))
