@@ -51,14 +51,17 @@ def start(workdir: Path, *args: str, config: Path = TINY) -> tuple[subprocess.Po
     return process, log
 
 
-def wait_for_steps(process: subprocess.Popen[bytes], log: Path, steps: int, timeout: float = 600) -> bool:
+def wait_for_steps(
+    process: subprocess.Popen[bytes], log: Path, steps: int, timeout: float = 600
+) -> bool:
     """Wait until the run has finished `steps` jobs; False when it ended before that."""
     deadline = time.monotonic() + timeout
     while steps_run(log.read_text(errors="replace")) < steps:
         if process.poll() is not None:
             return False
         if time.monotonic() > deadline:
-            raise AssertionError(f"no {steps} finished jobs after {timeout} s:\n{log.read_text()[-3000:]}")
+            tail = log.read_text()[-3000:]
+            raise AssertionError(f"no {steps} finished jobs after {timeout} s:\n{tail}")
         time.sleep(0.1)
     return True
 
