@@ -19,6 +19,15 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 
 
+# on a cluster, the small table and figure jobs run on the submit host instead of the queue
+localrules:
+    all_figures,
+    all,
+    aggregate,
+    summarize,
+    figure,
+
+
 rule all_figures:
     default_target: True
     input:

@@ -1,7 +1,7 @@
 import pytest
 
 from alcore.workflow.code_version import _normalised, code_version
-from alcore.workflow.config import ConfigError, parse_config, pool_size
+from alcore.workflow.config import ConfigError, gpus_per_model_job, parse_config, pool_size
 
 
 def config(**dataset_changes):
@@ -37,6 +37,15 @@ def test_impossible_settings_are_refused_with_the_key():
     bad["strategies"]["greedy"] = {"kind": "random", "beam_width": 3}
     with pytest.raises(ConfigError, match="coreset only"):
         parse_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("device", "request_gpu", "gpus"),
+    [("cpu", "auto", 0), ("cuda", "auto", 1), ("cpu", "always", 1), ("cuda", "never", 0)],
+)
+def test_model_jobs_ask_for_a_gpu_as_configured(device, request_gpu, gpus):
+    parsed = parse_config({**config(), "device": device, "request_gpu": request_gpu})
+    assert gpus_per_model_job(parsed) == gpus
 
 
 def test_pool_sizes_without_loading():

@@ -3,7 +3,7 @@ from snakemake.utils import validate
 
 from alcore.workflow import paths
 from alcore.workflow.code_version import code_version
-from alcore.workflow.config import parse_config, uses_gpu
+from alcore.workflow.config import gpus_per_model_job, parse_config
 
 
 # defaults are documented in the schema and applied by parse_config (one place), so that
@@ -11,9 +11,9 @@ from alcore.workflow.config import parse_config, uses_gpu
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 CFG = parse_config(config)
 RESULTS, LOGS = CFG.results, CFG.logs
-# gpu=1 on the model rules only when they will use the GPU, so that --resources gpu=1
-# serialises GPU jobs without serialising CPU ones
-GPU = 1 if uses_gpu(CFG.device) else 0
+# gpu=1 on the model rules only when they will use the GPU (config request_gpu), so that
+# --resources gpu=1 serialises GPU jobs without serialising CPU ones
+GPU = gpus_per_model_job(CFG)
 
 
 wildcard_constraints:

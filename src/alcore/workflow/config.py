@@ -42,6 +42,7 @@ class WorkflowConfig:
     logs: str
     data_dir: str
     device: str
+    request_gpu: str
     threads: int
     strategies: dict[str, StrategySettings]
     experiments: dict[str, Experiment]
@@ -91,6 +92,7 @@ def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
         logs=str(config.get("logs", "logs")),
         data_dir=data_dir,
         device=str(config.get("device", "auto")),
+        request_gpu=str(config.get("request_gpu", "auto")),
         threads=int(config.get("threads", 1)),
         strategies=strategies,
         experiments=experiments,
@@ -175,6 +177,13 @@ def pool_size(name: str, options: Mapping[str, Any]) -> int | None:
         counts = np.bincount(read_digits()[1])
         return int(sum(n - int(np.floor(fraction * n + 0.5)) for n in counts))
     return None
+
+
+def gpus_per_model_job(config: WorkflowConfig) -> int:
+    """The ``gpu`` resource of the model rules: 1 when they ask the scheduler for a GPU."""
+    if config.request_gpu != "auto":
+        return int(config.request_gpu == "always")
+    return int(uses_gpu(config.device))
 
 
 def uses_gpu(device: str) -> bool:
