@@ -33,8 +33,10 @@ rule all_figures:
     input:
         all_figure_files(),
         all_summaries(),
+        every_round_file(),
 
 
 rule all:
     input:
         all_metrics(),
+        every_round_file(),

@@ -24,14 +24,6 @@ def same_table(a, b):
     np.testing.assert_equal(pq.read_table(a).to_pydict(), pq.read_table(b).to_pydict())
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """One uninterrupted run of the tiny config."""
-    workdir = tmp_path_factory.mktemp("reference")
-    output = run(workdir, "all_figures")
-    return workdir, output
-
-
 def test_lint_is_clean():
     done = subprocess.run(
         [*snakemake_command(ROOT, "--lint"), "--configfile", str(ROOT / "config.yaml")],

@@ -69,3 +69,21 @@ def wait_for_steps(
 def jobs_started(output: str) -> int:
     """How many jobs a snakemake run started (one 'rule NAME:' or 'localrule NAME:' header each)."""
     return len(re.findall(r"^(?:local)?rule \w+:$", output, flags=re.MULTILINE))
+
+
+def job_outputs(output: str) -> tuple[dict[str, str], set[str]]:
+    """What a run started and finished: ({snakemake job id: its first output}, finished job ids).
+
+    Job ids are per run; the first output names a job across runs."""
+    started: dict[str, str] = {}
+    first_output = None
+    for line in output.splitlines():
+        if re.match(r"^(?:local)?rule \w+:$", line):
+            first_output = "(target rule)"
+        elif first_output and (found := re.match(r"^\s+output: ([^,]+)", line)):
+            first_output = found.group(1)
+        elif first_output and (found := re.match(r"^\s+jobid: (\d+)$", line)):
+            started[found.group(1)] = first_output
+            first_output = None
+    finished = set(re.findall(r"^Finished jobid: (\d+)", output, flags=re.MULTILINE))
+    return started, finished

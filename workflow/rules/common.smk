@@ -107,6 +107,24 @@ def experiment_acquisitions(w):
     ]
 
 
+def every_round_file():
+    """Every stage file of every run. The targets ask for them all: Snakemake would otherwise
+    leave a deleted intermediate missing while the tables made from it are present."""
+    files = []
+    for e in CFG.experiments:
+        for dataset, strategy, seed in experiment_runs(e):
+            rounds = CFG.dataset(e, dataset).rounds
+            for r in range(rounds + 1):
+                arm = paths.model_arm(strategy, r)
+                files.append(paths.labelled_file(RESULTS, e, dataset, arm, seed, r))
+                names = ["model.pt", "metrics.parquet"]
+                if needs_embedding(e, arm):
+                    names.append("embedding.parquet")
+                files += [paths.stage_file(RESULTS, e, dataset, strategy, seed, r, n) for n in names]
+            files += run_acquisitions(e, dataset, strategy, seed)
+    return sorted(set(files))
+
+
 def all_metrics():
     return [f"{RESULTS}/{e}/metrics.parquet" for e in CFG.experiments]
 
