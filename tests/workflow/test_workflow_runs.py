@@ -95,37 +95,6 @@ def test_rerunning_one_round_redoes_only_what_follows(reference, tmp_path):
     same_table(ref_dir / METRICS, tmp_path / METRICS)
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"threads": "two"}, "'two' is not of type 'integer'"),
-        ({"resultz": "out"}, "'resultz' was unexpected"),
-        ({"strategies": {"odd": {"kind": "kcenter"}}}, "'kcenter' is not one of"),
-        ({"experiments": {"tiny": {"strategies": ["nope"]}}}, "unknown strategy 'nope'"),
-        (
-            {"experiments": {"tiny": {"datasets": {"blobs": {"budget": 500}}}}},
-            "exceed the 200 items of the blobs pool",
-        ),
-    ],
-)
-def test_bad_configs_fail_before_any_job_with_one_message(change, message, tmp_path):
-    config = yaml.safe_load((ROOT / "tests/workflow/configs/tiny.yaml").read_text())
-    merge(config, change)
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(config))
-    output = run(tmp_path, "-n", "all", config=path, check=False)
-    assert message in output, output[-2000:]
-    assert steps_run(output) == 0 and not (tmp_path / "results").exists()
-
-
-def merge(base, change):
-    for key, value in change.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge(base[key], value)
-        else:
-            base[key] = value
-
-
 def test_offline_report_holds_the_figures_and_the_summary(reference):
     workdir, _ = reference
     run(workdir, "--report", "report.html")

@@ -1,15 +1,16 @@
 # Config validation, wildcard constraints and path functions. Layout: alcore.workflow.paths.
-from snakemake.utils import validate
-
 from alcore.workflow import paths
 from alcore.workflow.code_version import code_version
 from alcore.workflow.config import gpus_per_model_job, parse_config
+from alcore.workflow.preflight import check_inputs
+from alcore.workflow.schema import check_schema
 
 
 # defaults are documented in the schema and applied by parse_config (one place), so that
 # "rounds" and "ceiling" are not both filled in
-validate(config, "../schemas/config.schema.yaml", set_default=False)
+check_schema(config, workflow.source_path("../schemas/config.schema.yaml"))
 CFG = parse_config(config)
+check_inputs(CFG)  # data and weights on disk (or downloadable) before any job starts
 RESULTS, LOGS = CFG.results, CFG.logs
 # gpu=1 on the model rules only when they will use the GPU (config request_gpu), so that
 # --resources gpu=1 serialises GPU jobs without serialising CPU ones

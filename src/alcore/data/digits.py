@@ -54,4 +54,3 @@ def load_digits_bundle(
         input_shape=(1, 8, 8),
         class_names=tuple(str(d) for d in range(10)),
     )
-

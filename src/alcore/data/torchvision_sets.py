@@ -22,6 +22,7 @@ import torch
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
+from alcore.data.locations import LOCATIONS, Location, unavailable_message
 from alcore.data.normalise import uint8_to_normalised
 from alcore.data.options import resolve_options
 
@@ -39,6 +40,7 @@ def dataset_class(name: str) -> type[Any]:
         DATASET_CLASSES.update({"cifar10": CIFAR10, "cifar100": CIFAR100, "svhn": SVHN})
     return DATASET_CLASSES[name]
 
+
 # None of these datasets takes options.
 TORCHVISION_DEFAULTS: Mapping[str, object] = {}
 
@@ -47,10 +49,7 @@ TORCHVISION_DEFAULTS: Mapping[str, object] = {}
 class _Source:
     """How one torchvision dataset is opened, read and normalised."""
 
-    root: str  # torchvision's `root`, relative to data_dir ("" = data_dir itself)
-    folder: str  # the directory holding the files, relative to data_dir
-    files: str  # the files that folder must hold, for the error message
-    archive: str  # where the official files come from
+    location: Location  # where the files lie under data_dir and where they come from
     mean: tuple[float, float, float]  # per-channel mean of the train split, [0, 1] scale
     std: tuple[float, float, float]  # per-channel std of the train split, [0, 1] scale
     open: Callable[[type[Any], Path, bool, bool], Any]  # (cls, root, train, download) -> dataset
@@ -78,10 +77,7 @@ def _svhn_arrays(ds: Any) -> tuple[np.ndarray, np.ndarray]:
 
 SOURCES: dict[str, _Source] = {
     "cifar10": _Source(
-        root="",
-        folder="cifar-10-batches-py",
-        files="data_batch_1 ... data_batch_5, test_batch, batches.meta",
-        archive="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        location=LOCATIONS["cifar10"],
         mean=(0.4914, 0.4822, 0.4465),
         std=(0.2470, 0.2435, 0.2616),
         open=_open_cifar,
@@ -89,10 +85,7 @@ SOURCES: dict[str, _Source] = {
         class_names=lambda ds: tuple(str(c) for c in ds.classes),
     ),
     "cifar100": _Source(
-        root="",
-        folder="cifar-100-python",
-        files="train, test, meta",
-        archive="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+        location=LOCATIONS["cifar100"],
         mean=(0.5071, 0.4865, 0.4409),
         std=(0.2673, 0.2564, 0.2762),
         open=_open_cifar,
@@ -100,10 +93,7 @@ SOURCES: dict[str, _Source] = {
         class_names=lambda ds: tuple(str(c) for c in ds.classes),
     ),
     "svhn": _Source(
-        root="svhn",
-        folder="svhn",
-        files="train_32x32.mat, test_32x32.mat",
-        archive="http://ufldl.stanford.edu/housenumbers/ (train_32x32.mat and test_32x32.mat)",
+        location=LOCATIONS["svhn"],
         mean=(0.4377, 0.4438, 0.4728),
         std=(0.1980, 0.2010, 0.1970),
         open=_open_svhn,
@@ -111,23 +101,6 @@ SOURCES: dict[str, _Source] = {
         class_names=lambda ds: tuple(str(d) for d in range(10)),
     ),
 }
-
-
-def unavailable_message(name: str, data_dir: Path, reason: str) -> str:
-    """The one message for missing files: dataset, exact directory, and how to get the files."""
-    source = SOURCES[name]
-    folder = (data_dir / source.folder).resolve()
-    how_archive = (
-        f"download {source.archive} and extract it in {data_dir.resolve()}/"
-        if source.archive.endswith(".tar.gz")
-        else f"download the files from {source.archive}"
-    )
-    return (
-        f"dataset {name!r} is not available: {reason}. Its files must be in {folder}/ "
-        f"({source.files}). To get them, set `download: true` for this dataset in the config and "
-        f"run once on a machine with internet access, or {how_archive} so that {folder}/ holds "
-        "the official files (their md5 sums are checked)."
-    )
 
 
 def load_torchvision(
@@ -149,7 +122,7 @@ def load_torchvision(
     source = SOURCES[name]
     cls = dataset_class(name)
     data_dir = Path(data_dir)
-    root = data_dir / source.root
+    root = data_dir / source.location.root
     splits = []
     for train in (True, False):
         try:

@@ -62,7 +62,7 @@ def build_vgg16(
     state = (
         load_checkpoint(
             "VGG16",
-            _vgg16_url(),
+            vgg16_url(),
             weights_dir=weights_dir,
             allow_download=allow_download,
             fetch_command=VGG16_FETCH,
@@ -76,7 +76,7 @@ def build_vgg16(
     return VGG16Classifier(backbone, num_classes)
 
 
-def _vgg16_url() -> str:
+def vgg16_url() -> str:
     """Where torchvision downloads the ImageNet weights from (ends in ``VGG16_FILE``)."""
     from torchvision.models import VGG16_Weights
 

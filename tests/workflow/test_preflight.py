@@ -1,0 +1,59 @@
+import pytest
+
+from alcore.workflow.config import ConfigError, parse_config
+from alcore.workflow.preflight import check_inputs
+
+
+def config(data_dir, download=False, **dataset):
+    spec = {"model": "vgg16", "initial": 10, "budget": 10, "rounds": 1, "lr": 0.01,
+            "epochs": {"first": 1, "thereafter": 1}, **dataset}  # fmt: skip
+    return parse_config({
+        "data_dir": str(data_dir), "download": download,
+        "strategies": {"random": {"kind": "random"}},
+        "experiments": {
+            "e": {"datasets": {"cifar10": spec}, "strategies": ["random"], "seeds": [0]}
+        },
+    })  # fmt: skip
+
+
+def test_missing_dataset_files_name_the_folder_and_the_fix(tmp_path):
+    with pytest.raises(
+        ConfigError, match=r"experiments\.e\.datasets\.cifar10: .*cifar-10-batches-py/"
+    ) as error:
+        check_inputs(config(tmp_path))
+    assert "download: true" in str(error.value) and "cifar-10-python.tar.gz" in str(error.value)
+
+
+def test_present_files_or_download_pass(tmp_path):
+    check_inputs(config(tmp_path, download=True, pretrained=True))  # the jobs fetch them
+    (tmp_path / "cifar-10-batches-py").mkdir()
+    with pytest.raises(ConfigError):  # an empty folder is still missing data
+        check_inputs(config(tmp_path))
+    (tmp_path / "cifar-10-batches-py" / "batches.meta").write_bytes(b"")
+    check_inputs(config(tmp_path))
+
+
+def test_offline_pretrained_weights_must_be_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    (tmp_path / "cifar-10-batches-py").mkdir()
+    (tmp_path / "cifar-10-batches-py" / "batches.meta").write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"cifar10\.pretrained: .*vgg16-397923af\.pth"):
+        check_inputs(config(tmp_path, pretrained=True))
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "vgg16-397923af.pth").write_bytes(b"")
+    check_inputs(config(tmp_path, pretrained=True))
+
+
+def test_an_imagefolder_needs_its_train_folder(tmp_path):
+    raw = {
+        "data_dir": str(tmp_path),
+        "strategies": {"random": {"kind": "random"}},
+        "experiments": {"e": {"datasets": {"imagefolder": {
+            "model": "small_cnn", "initial": 10, "budget": 10, "rounds": 1, "lr": 0.01,
+            "epochs": {"first": 1, "thereafter": 1}, "options": {"root": "mine"}}},
+            "strategies": ["random"], "seeds": [0]}},
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match=r"options\.root: .*mine/train does not exist"):
+        check_inputs(parse_config(raw))
+    (tmp_path / "mine" / "train").mkdir(parents=True)
+    check_inputs(parse_config(raw))
