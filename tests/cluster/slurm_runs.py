@@ -43,10 +43,12 @@ def start_slurm() -> str:
 
 
 def cluster_config(folder: Path) -> Path:
-    """The tiny config cut to one round and one figure, its model jobs asking for a GPU."""
+    """The tiny config cut to one strategy, one round and one figure (8 cluster jobs), its
+    model jobs asking for a GPU."""
     config = yaml.safe_load(TINY.read_text())
     config["request_gpu"] = "always"
     config["experiments"]["tiny"]["datasets"]["blobs"]["rounds"] = 1
+    config["experiments"]["tiny"]["strategies"] = ["pweighted_beam4"]
     config["experiments"]["tiny"]["figures"] = ["radius"]
     path = folder / "cluster.yaml"
     path.write_text(yaml.safe_dump(config))

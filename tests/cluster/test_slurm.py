@@ -97,7 +97,7 @@ def test_slurm_profile_reports_a_cancelled_job_and_a_rerun_completes(
     same_metrics(local_run, tmp_path)
     ids = submitted_ids(first) + submitted_ids(rerun)
     rules = check_jobs(ids, capsys, "slurm profile", cancelled={cancelled})
-    assert sorted(rules.values()).count("train") == 4  # round 0 twice (cancelled, rerun), 2 arms
+    assert sorted(rules.values()).count("train") == 3  # round 0 twice (cancelled, rerun), round 1
 
 
 def test_generic_profile_submits_through_sbatch_and_matches_a_local_run(

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from alcore.workflow.config import ConfigError, parse_config
@@ -57,3 +60,13 @@ def test_an_imagefolder_needs_its_train_folder(tmp_path):
         check_inputs(parse_config(raw))
     (tmp_path / "mine" / "train").mkdir(parents=True)
     check_inputs(parse_config(raw))
+
+
+def test_what_the_snakefile_imports_leaves_torch_out():
+    # Snakemake parses the Snakefile at every start and in every cluster job: torch costs seconds
+    code = (
+        "import sys, alcore.workflow.config, alcore.workflow.preflight, alcore.workflow.schema, "
+        "alcore.workflow.paths, alcore.workflow.code_version; print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

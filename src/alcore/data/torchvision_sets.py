@@ -22,9 +22,9 @@ import torch
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
-from alcore.data.locations import LOCATIONS, Location, unavailable_message
 from alcore.data.normalise import uint8_to_normalised
 from alcore.data.options import resolve_options
+from alcore.dataset_files import LOCATIONS, Location, unavailable_message
 
 # The torchvision class behind each dataset. Tests swap an entry for a subclass without md5 sums.
 # name -> torchvision dataset class; filled on first use (torchvision is slow to import) and

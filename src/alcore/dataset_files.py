@@ -1,6 +1,7 @@
 """Where the downloaded datasets' files lie under ``data_dir``, and the message when they do not.
 
-Free of torch, so that the workflow can check a config's data before any job starts.
+Outside `alcore.data` and free of torch, so that the Snakefile can check a config's data before
+any job starts without importing torch.
 """
 
 from __future__ import annotations
