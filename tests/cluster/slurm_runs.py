@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,12 @@ def why_not_here() -> str | None:
 
 
 def start_slurm() -> str:
+    """Start the one-node cluster; skips the tests when apt-get cannot install SLURM here."""
     done = subprocess.run(["bash", str(START)], capture_output=True, text=True, timeout=600)
+    if done.returncode == 3:
+        pytest.skip(
+            f"SLURM tests skipped: apt-get cannot install slurm-wlm munge: {done.stderr[-300:]}"
+        )
     if done.returncode != 0:
         raise AssertionError(f"start_slurm.sh failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip()

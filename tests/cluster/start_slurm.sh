@@ -8,8 +8,9 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   exit 2
 fi
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
+  # exit 3: the packages cannot be installed here (no Debian mirror), not a broken cluster
+  apt-get update -qq || exit 3
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null || exit 3
 fi
 if sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed|alloc"; then
   echo "slurm ready (already running)"
