@@ -65,6 +65,10 @@ CASES = {
         setting(*BLOBS, "budget", -5),
         "experiments.tiny.datasets.blobs.budget: -5 is less than the minimum of 1",
     ),
+    "typo in a dataset option": (
+        setting(*BLOBS, "options", {"npool": 100}),
+        "experiments.tiny.datasets.blobs.options: unknown option(s) ['npool'] for dataset blobs",
+    ),
     "budget larger than the pool": (
         setting(*BLOBS, "budget", 500),
         "exceed the 200 items of the blobs pool",

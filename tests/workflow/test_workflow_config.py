@@ -27,6 +27,10 @@ def test_ceiling_sets_the_rounds():
 def test_impossible_settings_are_refused_with_the_key():
     with pytest.raises(ConfigError, match=r"experiments\.e\.datasets\.blobs: initial=10"):
         parse_config(config(budget=600))
+    with pytest.raises(
+        ConfigError, match=r"options: unknown option\(s\) \['spred'\] for dataset blobs"
+    ):
+        parse_config(config(options={"spred": 1.0}))
     with pytest.raises(ConfigError, match="only vgg16 has pretrained weights"):
         parse_config(config(pretrained=True))
     bad = config()

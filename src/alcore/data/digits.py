@@ -18,12 +18,9 @@ from alcore.data.bundle import DatasetBundle
 from alcore.data.normalise import channel_stats, normalise_channels
 from alcore.data.options import float_option, resolve_options
 from alcore.data.splits import stratified_split
+from alcore.dataset_catalog import DIGITS_DEFAULTS
 
 DIGITS_SPLIT_SEED = 0  # fixed on purpose: see the module docstring
-
-DIGITS_DEFAULTS: Mapping[str, object] = {
-    "test_fraction": 0.25,  # share of each class held out as the test set
-}
 
 
 def load_digits_bundle(

@@ -23,13 +23,7 @@ from alcore.data.errors import DatasetUnavailableError
 from alcore.data.normalise import channel_stats, normalise_channels
 from alcore.data.options import float_option, int_option, resolve_options, str_option
 from alcore.data.splits import stratified_split
-
-IMAGEFOLDER_DEFAULTS: Mapping[str, object] = {
-    "root": None,  # required: folder under data_dir that holds train/ (and maybe test/)
-    "image_size": 32,  # images are resized to image_size x image_size
-    "test_fraction": 0.25,  # share of each class held out when there is no test/ folder
-    "split_seed": 0,  # seeds that split; independent of the experiment seed
-}
+from alcore.dataset_catalog import IMAGEFOLDER_DEFAULTS
 
 LAYOUT = "<root>/train/<class name>/<image>.png|.jpg (and optionally <root>/test/<class name>/...)"
 

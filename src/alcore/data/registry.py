@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Protocol
 
 from alcore.data.bundle import DatasetBundle
-from alcore.data.digits import DIGITS_DEFAULTS, load_digits_bundle
-from alcore.data.imagefolder import IMAGEFOLDER_DEFAULTS, load_imagefolder
+from alcore.data.digits import load_digits_bundle
+from alcore.data.imagefolder import load_imagefolder
 from alcore.data.options import resolve_options
-from alcore.data.torchvision_sets import TORCHVISION_DEFAULTS, load_torchvision
-from alcore.data.toys import BLOBS_DEFAULTS, QUADRANTS_DEFAULTS, load_blobs, load_quadrants
+from alcore.data.torchvision_sets import load_torchvision
+from alcore.data.toys import load_blobs, load_quadrants
+from alcore.dataset_catalog import (
+    BLOBS_DEFAULTS,
+    DIGITS_DEFAULTS,
+    IMAGEFOLDER_DEFAULTS,
+    QUADRANTS_DEFAULTS,
+    TORCHVISION_DEFAULTS,
+)
 
 
 class LoadFn(Protocol):

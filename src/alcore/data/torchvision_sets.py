@@ -24,7 +24,7 @@ from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
 from alcore.data.normalise import uint8_to_normalised
 from alcore.data.options import resolve_options
-from alcore.dataset_files import LOCATIONS, Location, unavailable_message
+from alcore.dataset_catalog import LOCATIONS, TORCHVISION_DEFAULTS, Location, unavailable_message
 
 # The torchvision class behind each dataset. Tests swap an entry for a subclass without md5 sums.
 # name -> torchvision dataset class; filled on first use (torchvision is slow to import) and
@@ -39,10 +39,6 @@ def dataset_class(name: str) -> type[Any]:
 
         DATASET_CLASSES.update({"cifar10": CIFAR10, "cifar100": CIFAR100, "svhn": SVHN})
     return DATASET_CLASSES[name]
-
-
-# None of these datasets takes options.
-TORCHVISION_DEFAULTS: Mapping[str, object] = {}
 
 
 @dataclass(frozen=True)

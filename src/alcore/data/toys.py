@@ -23,21 +23,7 @@ import torch
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.options import float_option, int_option, resolve_options
-
-BLOBS_DEFAULTS: Mapping[str, object] = {
-    "n_pool": 1000,  # pool size
-    "n_test": 1000,  # test set size
-    "centers": 4,  # number of clusters = classes
-    "spread": 0.5,  # std of each cluster (the paper uses 0.5 and 1.0)
-    "radius": 2.0,  # distance of the cluster centres from the origin
-    "data_seed": 0,  # seeds the generator; independent of the experiment seed
-}
-
-QUADRANTS_DEFAULTS: Mapping[str, object] = {
-    "n_pool": 2000,  # pool size
-    "n_test": 1000,  # test set size
-    "data_seed": 0,  # seeds the generator; independent of the experiment seed
-}
+from alcore.dataset_catalog import BLOBS_DEFAULTS, QUADRANTS_DEFAULTS
 
 QUADRANT_NAMES = ("Q1 (+,+)", "Q2 (-,+)", "Q3 (-,-)", "Q4 (+,-)")
 

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from alcore.dataset_catalog import OPTION_DEFAULTS
 from alcore.settings import DatasetSettings, StrategySettings, TrainSettings
 
 # Pool sizes of the datasets whose size is known without loading them (None: found at run time).
 _FIXED_POOL_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "svhn": 73_257}
 _STRATEGY_KINDS = ("random", "coreset", "least_confidence", "entropy", "margin")
-_DATASETS = ("cifar10", "cifar100", "svhn", "digits", "blobs", "quadrants", "imagefolder")
+_DATASETS = tuple(OPTION_DEFAULTS)
 _MODELS = ("vgg16", "small_cnn", "mlp")
 FIGURES = ("figure1", "figure3", "figure4", "figure5", "figure6", "figure7", "radius")
 
@@ -131,6 +132,12 @@ def _dataset(
     if rounds < 0:
         raise ConfigError(f"{where}: ceiling {spec.get('ceiling')} is below initial={initial}")
     options = dict(spec.get("options", {}))
+    unknown = sorted(set(options) - set(OPTION_DEFAULTS[name]))
+    if unknown:
+        allowed = sorted(OPTION_DEFAULTS[name]) or "none"
+        raise ConfigError(
+            f"{where}.options: unknown option(s) {unknown} for dataset {name}; allowed: {allowed}"
+        )
     pool = pool_size(name, options)
     needed = initial + rounds * budget
     if pool is not None and needed > pool:
@@ -166,14 +173,15 @@ def pool_size(name: str, options: Mapping[str, Any]) -> int | None:
     """The pool size of a dataset without loading it (None where only loading tells)."""
     if name in _FIXED_POOL_SIZES:
         return _FIXED_POOL_SIZES[name]
+    resolved = {**OPTION_DEFAULTS[name], **options}
     if name in ("blobs", "quadrants"):
-        return int(options.get("n_pool", 1000 if name == "blobs" else 2000))
+        return int(resolved["n_pool"])
     if name == "digits":
         import numpy as np
 
         from alcore.bundled import read_digits
 
-        fraction = float(options.get("test_fraction", 0.25))
+        fraction = float(resolved["test_fraction"])
         counts = np.bincount(read_digits()[1])
         return int(sum(n - int(np.floor(fraction * n + 0.5)) for n in counts))
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from alcore.dataset_files import LOCATIONS, files_present, unavailable_message
+from alcore.dataset_catalog import LOCATIONS, files_present, unavailable_message
 from alcore.workflow.config import ConfigError, WorkflowConfig
 
 

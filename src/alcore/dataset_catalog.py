@@ -1,13 +1,55 @@
-"""Where the downloaded datasets' files lie under ``data_dir``, and the message when they do not.
+"""What is known of each dataset without loading it: its options and their defaults, where the
+downloaded files lie under ``data_dir``, and the message when they do not.
 
-Outside `alcore.data` and free of torch, so that the Snakefile can check a config's data before
-any job starts without importing torch.
+Outside `alcore.data` and free of torch, so that the Snakefile can check a config's datasets
+before any job starts without importing torch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+BLOBS_DEFAULTS: Mapping[str, object] = {
+    "n_pool": 1000,  # pool size
+    "n_test": 1000,  # test set size
+    "centers": 4,  # number of clusters = classes
+    "spread": 0.5,  # std of each cluster (the paper uses 0.5 and 1.0)
+    "radius": 2.0,  # distance of the cluster centres from the origin
+    "data_seed": 0,  # seeds the generator; independent of the experiment seed
+}
+
+QUADRANTS_DEFAULTS: Mapping[str, object] = {
+    "n_pool": 2000,  # pool size
+    "n_test": 1000,  # test set size
+    "data_seed": 0,  # seeds the generator; independent of the experiment seed
+}
+
+DIGITS_DEFAULTS: Mapping[str, object] = {
+    "test_fraction": 0.25,  # share of each class held out as the test set
+}
+
+IMAGEFOLDER_DEFAULTS: Mapping[str, object] = {
+    "root": None,  # required: folder under data_dir that holds train/ (and maybe test/)
+    "image_size": 32,  # images are resized to image_size x image_size
+    "test_fraction": 0.25,  # share of each class held out when there is no test/ folder
+    "split_seed": 0,  # seeds that split; independent of the experiment seed
+}
+
+# None of the torchvision datasets takes options.
+TORCHVISION_DEFAULTS: Mapping[str, object] = {}
+
+# dataset name -> the options it accepts, with their defaults
+OPTION_DEFAULTS: Mapping[str, Mapping[str, object]] = {
+    "cifar10": TORCHVISION_DEFAULTS,
+    "cifar100": TORCHVISION_DEFAULTS,
+    "svhn": TORCHVISION_DEFAULTS,
+    "digits": DIGITS_DEFAULTS,
+    "blobs": BLOBS_DEFAULTS,
+    "quadrants": QUADRANTS_DEFAULTS,
+    "imagefolder": IMAGEFOLDER_DEFAULTS,
+}
 
 
 @dataclass(frozen=True)
