@@ -83,7 +83,7 @@ def workflow(workdir: Path, config: Path, *args: str, profile: str | None = None
 
 
 def run(command: list[str], check: bool = True) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     if check and done.returncode != 0:
         raise AssertionError(f"snakemake failed ({done.returncode}):\n{output[-4000:]}")
