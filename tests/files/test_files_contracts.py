@@ -52,6 +52,21 @@ def test_failed_write_keeps_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+def test_a_write_removes_the_temporaries_a_killed_write_left(tmp_path):
+    path = tmp_path / "table.parquet"
+    left_by_a_kill = tmp_path / ".table.parquet.abc123.tmp"
+    left_by_a_kill.write_bytes(b"half a file")
+    other = tmp_path / ".other.parquet.abc123.tmp"  # another file's temporary: not ours to remove
+    other.write_bytes(b"")
+    with atomic_write(path) as temporary:
+        temporary.write_bytes(b"new")
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".other.parquet.abc123.tmp",
+        "table.parquet",
+    ]
+
+
 def test_checkpoint_checks(tmp_path):
     path = tmp_path / "c.pt"
     save_checkpoint({"config_hash": "abc", "weights": torch.ones(2)}, path)

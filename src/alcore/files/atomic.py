@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,10 +15,14 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path in ``path``'s folder; on success rename it to ``path``.
 
     On an exception the temporary file is removed and an existing ``path`` is left untouched,
-    so finished results are never destroyed by a failed rewrite.
+    so finished results are never destroyed by a failed rewrite. A SIGKILL skips that clean-up;
+    the temporaries it leaves are removed by the next write of ``path`` (the rerun of the killed
+    job: one job at a time writes a given file).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
