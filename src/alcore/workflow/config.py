@@ -197,7 +197,7 @@ def gpus_per_model_job(config: WorkflowConfig) -> int:
 def uses_gpu(device: str) -> bool:
     """Whether jobs with ``device`` (auto, cpu, cuda) will run on a GPU, judged without
     importing torch: for ``auto``, whether this machine has an NVIDIA driver. On a cluster
-    whose submit host has no GPU, set ``device: cuda`` so that jobs ask for one."""
+    whose submit host has no GPU, ``request_gpu: always`` makes the jobs ask for one."""
     if device != "auto":
         return device == "cuda"
     from pathlib import Path

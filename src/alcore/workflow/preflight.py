@@ -31,7 +31,7 @@ def check_inputs(config: WorkflowConfig) -> None:
                 )
             if settings.name == "imagefolder":
                 _check_imagefolder(where, data_dir, settings.options)
-            if settings.train.pretrained and not settings.download:
+            if settings.train.pretrained and offline:
                 _check_weights(where, data_dir)
 
 

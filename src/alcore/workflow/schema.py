@@ -30,7 +30,5 @@ def check_schema(config: Mapping[str, Any], schema_path: str | Path) -> None:
 
 def _key(path: Any) -> str:
     """``experiments.tiny.seeds[0]`` from a jsonschema error path."""
-    key = ""
-    for step in path:
-        key += f"[{step}]" if isinstance(step, int) else f".{step}" if key else str(step)
-    return key or "(top level)"
+    key = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    return key.removeprefix(".") or "(top level)"
