@@ -26,6 +26,8 @@ class TrainSettings:
     batch_size: int = 64
     pretrained: bool = False  # ImageNet weights (vgg16 only)
     warm_start: bool = True  # start round r from round r-1's weights (optimiser always fresh)
+    augment: bool = False  # random crop (padding 4) and horizontal flip of image batches
+    precision: str = "fp32"  # "bf16": autocast the forward pass (fp32 keeps exact results)
 
     def epochs(self, round_: int) -> int:
         return self.epochs_first if round_ == 0 else self.epochs_thereafter
@@ -43,6 +45,7 @@ class DatasetSettings:
     options: Mapping[str, Any] = field(default_factory=dict)  # dataset options
     data_dir: str = "data"
     download: bool = False
+    feature_dtype: str = "float32"  # precision of the stored embedding features
 
     def labels_at(self, round_: int) -> int:
         """Number of labels the model of ``round_`` is trained on."""
@@ -51,8 +54,8 @@ class DatasetSettings:
     def fingerprint(self) -> str:
         """Short hash of every setting that changes training (not the data location)."""
         content = dataclasses.asdict(self)
-        content.pop("data_dir")
-        content.pop("download")
+        for unrelated_to_training in ("data_dir", "download", "feature_dtype"):
+            content.pop(unrelated_to_training)
         return stable_hash(content)
 
 

@@ -32,7 +32,7 @@ def test_valid_bundle():
     ("changes", "pattern"),
     [
         ({"pool_inputs": torch.zeros(5, 3)}, r"pool_inputs has shape \(5, 3\), expected \(N, 2\)"),
-        ({"pool_inputs": torch.zeros(5, 2, dtype=torch.float64)}, "must be float32"),
+        ({"pool_inputs": torch.zeros(5, 2, dtype=torch.float64)}, "must be torch.float32 without pixel statistics"),
         ({"pool_labels": torch.tensor([0, 1, 2, 0])}, "4 pool labels for 5 inputs"),
         ({"test_labels": torch.tensor([0, 1, 3])}, r"test labels span \[0, 3\]"),
         ({"test_labels": torch.tensor([0, 1, 2], dtype=torch.int32)}, "int64"),
@@ -52,3 +52,47 @@ def test_bundle_is_frozen():
     b = make()
     with pytest.raises(AttributeError):
         b.name = "other"  # type: ignore[misc]
+
+
+def image_bundle(**changes):
+    fields = dict(
+        name="img",
+        pool_inputs=torch.tensor([[[[0, 255]], [[51, 102]]]], dtype=torch.uint8),  # (1, 2, 1, 2)
+        pool_labels=torch.tensor([0]),
+        test_inputs=torch.zeros(1, 2, 1, 2, dtype=torch.uint8),
+        test_labels=torch.tensor([1]),
+        num_classes=2,
+        input_shape=(2, 1, 2),
+        class_names=("a", "b"),
+        pixel_mean=(0.5, 0.2),
+        pixel_std=(0.5, 0.1),
+    )
+    fields.update(changes)
+    return DatasetBundle(**fields)
+
+
+def test_prepare_normalises_uint8_pixels_by_hand():
+    b = image_bundle()
+    out = b.prepare(b.pool_inputs)
+    assert out.dtype == torch.float32
+    # channel 0: (0/255 - .5)/.5 = -1, (255/255 - .5)/.5 = 1; channel 1: (.2-.2)/.1 = 0, (.4-.2)/.1 = 2
+    torch.testing.assert_close(out.flatten(), torch.tensor([-1.0, 1.0, 0.0, 2.0]))
+
+
+def test_prepare_passes_float_inputs_through():
+    b = make()
+    assert b.prepare(b.pool_inputs) is b.pool_inputs
+
+
+@pytest.mark.parametrize(
+    ("changes", "pattern"),
+    [
+        ({"pool_inputs": torch.zeros(1, 2, 1, 2)}, "must be torch.uint8 with pixel_mean"),
+        ({"pixel_std": None}, "both pixel_mean and pixel_std"),
+        ({"pixel_std": (0.5, 0.0)}, "pixel_std must be positive"),
+        ({"pixel_mean": (0.5,), "pixel_std": (0.5,)}, "one value per channel"),
+    ],
+)
+def test_inconsistent_pixel_statistics_are_refused(changes, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        image_bundle(**changes)

@@ -73,12 +73,13 @@ def test_cifar10_parses_official_layout_in_file_order(tmp_path, monkeypatch):
     bundle = load_dataset("cifar10", data_dir=tmp_path)
     assert bundle.pool_inputs.shape == (10, 3, 32, 32)
     assert bundle.test_inputs.shape == (3, 3, 32, 32)
+    assert bundle.pool_inputs.dtype == torch.uint8  # compact in memory, normalised per batch
     assert bundle.input_shape == (3, 32, 32)
     assert bundle.num_classes == 10
     assert bundle.class_names[3] == "class3"
     # a row is R(1024) G(1024) B(1024), each row-major 32x32; pool row i = i-th image on disk
     expected = expected_normalised(rows.reshape(10, 3, 32, 32), "cifar10")
-    torch.testing.assert_close(bundle.pool_inputs, expected)
+    torch.testing.assert_close(bundle.prepare(bundle.pool_inputs), expected)
     assert bundle.pool_labels.tolist() == labels.tolist()
     assert bundle.test_labels.tolist() == [0, 9, 4]
     assert bundle.pool_labels.dtype == torch.int64
@@ -99,7 +100,8 @@ def test_cifar100_reads_fine_labels(tmp_path, monkeypatch):
     assert bundle.num_classes == 100
     assert bundle.pool_labels.tolist() == [99, 0, 5, 7]
     torch.testing.assert_close(
-        bundle.pool_inputs, expected_normalised(train.reshape(4, 3, 32, 32), "cifar100")
+        bundle.prepare(bundle.pool_inputs),
+        expected_normalised(train.reshape(4, 3, 32, 32), "cifar100"),
     )
 
 
@@ -117,7 +119,7 @@ def test_svhn_maps_label_10_to_digit_0_and_hwcn_layout(tmp_path, monkeypatch):
     assert bundle.class_names == tuple(str(d) for d in range(10))
     expected = expected_normalised(X.transpose(3, 2, 0, 1), "svhn")  # (H,W,C,N) -> (N,C,H,W)
     assert bundle.pool_inputs.shape == (3, 3, 32, 32)
-    torch.testing.assert_close(bundle.pool_inputs, expected)
+    torch.testing.assert_close(bundle.prepare(bundle.pool_inputs), expected)
 
 
 @pytest.mark.parametrize(("name", "folder"), [("cifar10", "cifar-10-batches-py"), ("svhn", "svhn")])

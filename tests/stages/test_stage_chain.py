@@ -9,6 +9,7 @@ import torch
 from stage_cases import PWEIGHTED_BEAM, RANDOM, blobs_settings, digits_settings
 
 from alcore.files import StageFileError, load_checkpoint
+from alcore.select import coreset_radii
 from alcore.stages import (
     embed_round,
     evaluate_round,
@@ -18,6 +19,7 @@ from alcore.stages import (
     train_round,
     write_labelled,
 )
+from alcore.stages.embed import Embedding
 from alcore.stages.labelled import read_rounds_added
 
 
@@ -37,7 +39,7 @@ def run_rounds(bundle, settings, strategy, seed, folder, rounds=2):
         embed_round(bundle, model, labelled, embedding)
         metrics = here / "metrics.parquet"
         evaluate_round(
-            bundle, model, metrics, dataset=settings.name, strategy=strategy.name,
+            metrics, labelled=labelled, dataset=settings.name, strategy=strategy.name,
             seed=seed, round_=r, embedding=embedding,
         )  # fmt: skip
         acquisitions = here / "acquisitions.parquet"
@@ -84,6 +86,9 @@ def test_two_rounds_keep_the_contracts(which, digits, blobs, tmp_path):
         assert 0.0 <= row.test_accuracy <= 1.0 and row.test_loss > 0
         assert len(row.per_class_accuracy) == bundle.num_classes
         assert not math.isnan(row.radius)
+        # embed measured the radii that select starts from: the same values, computed once each
+        assert row.radius == chosen.radius_before.iloc[0]
+        assert row.weighted_radius == chosen.weighted_radius_before.iloc[0]
 
 
 def test_same_seed_same_results_other_seed_other_start(digits, tmp_path):
@@ -127,9 +132,49 @@ def test_evaluate_without_embedding_runs_the_model(blobs, tmp_path):
     settings = blobs_settings()
     labelled = initial_labelled(blobs.n_pool, 20, 0)
     train_round(blobs, labelled, settings, 0, 0, tmp_path / "m.pt")
-    row = evaluate_round(blobs, tmp_path / "m.pt", tmp_path / "e.parquet", dataset="blobs",
-                         strategy="random", seed=0, round_=0)  # fmt: skip
+    row = evaluate_round(tmp_path / "e.parquet", labelled=labelled, bundle=blobs,
+                         checkpoint=tmp_path / "m.pt", dataset="blobs", strategy="random",
+                         seed=0, round_=0)  # fmt: skip
     assert math.isnan(row["radius"]) and 0 <= row["test_accuracy"] <= 1
+    # the same model's embedding gives the same test metrics without running the model
+    embed_round(blobs, tmp_path / "m.pt", labelled, tmp_path / "emb.parquet")
+    (tmp_path / "m.pt").unlink()  # evaluate from an embedding needs no checkpoint
+    from_embedding = evaluate_round(tmp_path / "e2.parquet", labelled=labelled, dataset="blobs",
+                                    strategy="random", seed=0, round_=0,
+                                    embedding=tmp_path / "emb.parquet")  # fmt: skip
+    for key in ("test_accuracy", "test_loss", "mean_doubt", "n_labels"):
+        assert from_embedding[key] == pytest.approx(row[key], rel=1e-6)
+    assert not math.isnan(from_embedding["radius"])
+
+
+def test_evaluate_refuses_an_embedding_of_another_labelled_set(blobs, tmp_path):
+    labelled = initial_labelled(blobs.n_pool, 20, 0)
+    train_round(blobs, labelled, blobs_settings(), 0, 0, tmp_path / "m.pt")
+    embed_round(blobs, tmp_path / "m.pt", labelled, tmp_path / "emb.parquet")
+    with pytest.raises(StageFileError, match="another labelled set"):
+        evaluate_round(tmp_path / "e.parquet", labelled=initial_labelled(blobs.n_pool, 20, 1),
+                       dataset="blobs", strategy="greedy", seed=0, round_=0,
+                       embedding=tmp_path / "emb.parquet")  # fmt: skip
+
+
+def test_float16_features_are_stored_and_selected_on_as_stored(digits, tmp_path):
+    labelled = initial_labelled(digits.n_pool, 60, 0)
+    train_round(digits, labelled, digits_settings(epochs_first=1), 0, 0, tmp_path / "m.pt")
+    embed_round(digits, tmp_path / "m.pt", labelled, tmp_path / "e32.parquet")
+    embed_round(digits, tmp_path / "m.pt", labelled, tmp_path / "e16.parquet",
+                feature_dtype="float16")  # fmt: skip
+    full, half = (Embedding(tmp_path / f"e{b}.parquet") for b in (32, 16))
+    assert pq.read_schema(tmp_path / "e16.parquet").field("features").type.value_type == "halffloat"
+    # the stored values are the float32 features rounded to half precision, nothing else
+    torch.testing.assert_close(half.pool_features, full.pool_features.half().float(), rtol=0, atol=0)
+    assert torch.equal(half.pool_probs, full.pool_probs)
+    # the radii in the metadata are those of the stored (rounded) features
+    mask = torch.zeros(digits.n_pool, dtype=torch.bool)
+    mask[labelled] = True
+    assert half.radii()[0] == coreset_radii(half.pool_features, mask).radius
+    with pytest.raises(ValueError, match="feature_dtype='float64'"):
+        embed_round(digits, tmp_path / "m.pt", labelled, tmp_path / "x.parquet",
+                    feature_dtype="float64")  # fmt: skip
 
 
 def test_select_refuses_an_embedding_of_another_labelled_set(blobs, tmp_path):

@@ -1,6 +1,10 @@
+import dataclasses
+import logging
+
 import torch
 from stage_cases import digits_settings
 
+from alcore.data import DatasetBundle
 from alcore.files import load_checkpoint
 from alcore.stages import initial_labelled, model_from_checkpoint, train_round
 from alcore.stages.train import state_path_for
@@ -41,7 +45,7 @@ def test_checkpoint_is_self_describing(digits, tmp_path):
     assert content["config_hash"] == settings.fingerprint()
     assert content["n_labels"] == 100 and content["model_args"]["name"] == "small_cnn"
     assert len(content["history"]) == 1 and 0 <= content["history"][0]["accuracy"] <= 1
-    logits = model(digits.test_inputs[:5])
+    logits = model(digits.prepare(digits.test_inputs[:5]))
     assert logits.shape == (5, digits.num_classes)
 
 
@@ -55,3 +59,55 @@ def test_warm_start_changes_the_start_and_is_checked(digits, tmp_path):
     cold_settings = digits_settings(epochs_first=1, epochs_thereafter=1, warm_start=False)
     cold = train_round(digits, more, cold_settings, 0, 1, tmp_path / "c1.pt")
     assert warm["history"][0]["loss"] < cold["history"][0]["loss"]
+
+
+def image_bundles():
+    """The same small image set stored as uint8 (normalised per batch) and as float32."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.arange(240) % 4
+    images = torch.randint(0, 200, (240, 3, 8, 8), generator=g) + 12 * labels.view(-1, 1, 1, 1)
+    images = images.clamp(max=255).to(torch.uint8)
+    stored = DatasetBundle(
+        name="imgs", pool_inputs=images[:200], pool_labels=labels[:200],
+        test_inputs=images[200:], test_labels=labels[200:], num_classes=4,
+        input_shape=(3, 8, 8), class_names=("a", "b", "c", "d"),
+        pixel_mean=(0.45, 0.5, 0.55), pixel_std=(0.25, 0.2, 0.3),
+    )  # fmt: skip
+    as_float = dataclasses.replace(
+        stored, pool_inputs=stored.prepare(stored.pool_inputs),
+        test_inputs=stored.prepare(stored.test_inputs), pixel_mean=None, pixel_std=None,
+    )  # fmt: skip
+    return stored, as_float
+
+
+def test_per_batch_normalisation_trains_exactly_like_normalising_up_front(tmp_path):
+    stored, as_float = image_bundles()
+    settings = digits_settings(epochs_first=2)
+    labelled = initial_labelled(200, 100, 0)
+    a = train_round(stored, labelled, settings, 0, 0, tmp_path / "u8.pt")
+    b = train_round(as_float, labelled, settings, 0, 0, tmp_path / "f32.pt")
+    assert a["history"] == b["history"]
+    assert all(torch.equal(a["model_state"][k], b["model_state"][k]) for k in a["model_state"])
+
+
+def test_augmented_training_resumes_bit_identical_and_differs_from_plain(tmp_path):
+    stored, _ = image_bundles()
+    settings = digits_settings(epochs_first=3, augment=True)
+    labelled = initial_labelled(200, 100, 0)
+    whole = train_round(stored, labelled, settings, 0, 0, tmp_path / "whole.pt")
+    train_round(stored, labelled, settings, 0, 0, tmp_path / "cut.pt", stop_after_epoch=1)
+    cut = train_round(stored, labelled, settings, 0, 0, tmp_path / "cut.pt")
+    assert whole["history"] == cut["history"]
+    assert all(torch.equal(whole["model_state"][k], cut["model_state"][k])
+               for k in whole["model_state"])  # fmt: skip
+    plain = train_round(stored, labelled, digits_settings(epochs_first=3), 0, 0, tmp_path / "p.pt")
+    assert plain["history"] != whole["history"]
+    assert plain["config_hash"] != whole["config_hash"]  # augmentation is part of the identity
+
+
+def test_training_logs_progress(digits, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="alcore.stages.train"):
+        train_round(digits, initial_labelled(digits.n_pool, 100, 0),
+                    digits_settings(epochs_first=2), 0, 0, tmp_path / "m.pt")  # fmt: skip
+    lines = [r.getMessage() for r in caplog.records if "images/s" in r.getMessage()]
+    assert lines and lines[-1].startswith("train round 0: 200/200 images (100%)")

@@ -3,6 +3,7 @@ from alcore.workflow import paths
 from alcore.workflow.code_version import code_version
 from alcore.workflow.config import gpus_per_model_job, parse_config
 from alcore.workflow.preflight import check_inputs
+from alcore.workflow.resources import memory_mb
 from alcore.workflow.schema import check_schema
 
 
@@ -24,6 +25,17 @@ wildcard_constraints:
     strategy="[A-Za-z0-9_-]+",
     seed=r"\d+",
     round=r"\d+",
+
+
+def mem_mb(stage):
+    """Resource function: the memory a job of ``stage`` declares (alcore.workflow.resources)."""
+    return lambda w: memory_mb(stage, CFG.dataset(w.experiment, w.dataset))
+
+
+def checkpoint_file(path):
+    """A model.pt output: a Snakemake temp file unless every checkpoint is kept; the last
+    round's stay, since every_round_file() asks for them as targets."""
+    return path if CFG.keep_checkpoints == "all" else temp(path)
 
 
 def run_dir(w, arm=None, round_=None):
@@ -76,6 +88,11 @@ def get_evaluate_embedding(w):
     return f"{run_dir(w)}/embedding.parquet" if needs_embedding(w.experiment, w.arm) else []
 
 
+def get_evaluate_model(w):
+    """Only arms without an embedding (random) run the model in evaluate."""
+    return [] if needs_embedding(w.experiment, w.arm) else f"{run_dir(w)}/model.pt"
+
+
 def run_metrics(experiment, dataset, strategy, seed):
     """Every metrics file of one (dataset, strategy, seed) run, rounds 0..R."""
     rounds = CFG.dataset(experiment, dataset).rounds
@@ -118,7 +135,9 @@ def every_round_file():
             for r in range(rounds + 1):
                 arm = paths.model_arm(strategy, r)
                 files.append(paths.labelled_file(RESULTS, e, dataset, arm, seed, r))
-                names = ["model.pt", "metrics.parquet"]
+                names = ["metrics.parquet"]
+                if r == rounds or CFG.keep_checkpoints == "all":
+                    names.append("model.pt")
                 if needs_embedding(e, arm):
                     names.append("embedding.parquet")
                 files += [paths.stage_file(RESULTS, e, dataset, strategy, seed, r, n) for n in names]

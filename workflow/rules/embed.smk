@@ -13,10 +13,12 @@ rule embed:
         f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/embed.tsv"
     params:
         torch_threads=CFG.threads,
+        feature_dtype=lambda w: CFG.dataset(w.experiment, w.dataset).feature_dtype,
         code=code_version("embed"),
     threads: CFG.threads
     resources:
         gpu=GPU,
+        mem_mb=mem_mb("embed"),
     conda:
         "../../envs/alcore.yaml"
     script:

@@ -3,8 +3,9 @@
 
 rule evaluate:
     input:
-        model=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt",
+        labelled=get_labelled,
         embedding=get_evaluate_embedding,
+        model=get_evaluate_model,
     output:
         metrics=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/metrics.parquet",
     log:
@@ -17,6 +18,7 @@ rule evaluate:
     threads: CFG.threads
     resources:
         gpu=GPU,
+        mem_mb=mem_mb("evaluate"),
     conda:
         "../../envs/alcore.yaml"
     script:

@@ -19,6 +19,7 @@ rule select:
     threads: CFG.threads
     resources:
         gpu=GPU,
+        mem_mb=mem_mb("select"),
     conda:
         "../../envs/alcore.yaml"
     script:

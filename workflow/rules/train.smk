@@ -12,6 +12,8 @@ rule initial_labels:
         size=lambda w: CFG.dataset(w.experiment, w.dataset).initial_size,
         code=code_version("initial"),
     threads: 1
+    resources:
+        mem_mb=mem_mb("initial"),
     conda:
         "../../envs/alcore.yaml"
     script:
@@ -23,7 +25,9 @@ rule train:
         labelled=get_labelled,
         previous=get_previous_model,
     output:
-        model=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt",
+        model=checkpoint_file(
+            f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt"
+        ),
     log:
         f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/train.log",
     benchmark:
@@ -35,6 +39,7 @@ rule train:
     threads: CFG.threads
     resources:
         gpu=GPU,
+        mem_mb=mem_mb("train"),
     conda:
         "../../envs/alcore.yaml"
     script:

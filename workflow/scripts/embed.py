@@ -8,5 +8,11 @@ job = Job(sm)
 bundle = job.bundle()
 labelled, _ = read_labelled(sm.input.labelled, bundle.n_pool)
 embed_round(
-    bundle, sm.input.model, labelled, sm.output.embedding, device=job.device, threads=job.threads
+    bundle,
+    sm.input.model,
+    labelled,
+    sm.output.embedding,
+    device=job.device,
+    threads=job.threads,
+    feature_dtype=job.settings.feature_dtype,
 )

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import torch
 from torch import Tensor
 
 
-def uint8_to_normalised(images: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> Tensor:
-    """Turn (N, C, H, W) uint8 images into normalised float32.
+def pixel_stats(images: np.ndarray, chunk: int = 4096) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel mean and std of uint8 images on the [0, 1] scale, without a float copy.
 
     Args:
-        images: (N, C, H, W) uint8 in [0, 255].
-        mean, std: C floats each, on the [0, 1] scale.
+        images: (N, C, H, W) uint8 (a memory map is fine: it is read ``chunk`` items at a time).
 
     Returns:
-        (N, C, H, W) float32: ``(images / 255 - mean[c]) / std[c]``.
+        ``(mean, std)``, C floats each; a constant channel gets std 1 so that dividing is safe.
     """
-    if images.dtype != np.uint8 or images.ndim != 4:
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[0] == 0:
         raise ValueError(
-            f"images must be (N, C, H, W) uint8, got dtype {images.dtype} and shape {images.shape}"
+            f"images must be (N, C, H, W) uint8 with N >= 1, got {images.dtype} {images.shape}"
         )
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32).div_(255.0)
-    return normalise_channels(x, torch.tensor(mean), torch.tensor(std))
+    channels = images.shape[1]
+    total = np.zeros(channels, dtype=np.float64)
+    squares = np.zeros(channels, dtype=np.float64)
+    for start in range(0, images.shape[0], chunk):
+        block = images[start : start + chunk].astype(np.float64) / 255.0  # (B, C, H, W)
+        total += block.sum(axis=(0, 2, 3))
+        squares += np.square(block).sum(axis=(0, 2, 3))
+    count = images.shape[0] * images.shape[2] * images.shape[3]
+    mean = total / count
+    std = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+    std = np.where(std > 0, std, 1.0)
+    return tuple(float(m) for m in mean), tuple(float(s) for s in std)
 
 
 def normalise_channels(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:

@@ -22,7 +22,6 @@ import torch
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
-from alcore.data.normalise import uint8_to_normalised
 from alcore.data.options import resolve_options
 from alcore.dataset_catalog import LOCATIONS, TORCHVISION_DEFAULTS, Location, unavailable_message
 
@@ -110,7 +109,7 @@ def load_torchvision(
     """Load ``cifar10``, ``cifar100`` or ``svhn`` as a `DatasetBundle`.
 
     Returns pool inputs (50000 or 73257, 3, 32, 32) and test inputs (10000 or 26032, 3, 32, 32),
-    float32 normalised with the train split's fixed per-channel mean/std; labels int64. Rows keep
+    uint8, normalised per batch with the train split's fixed per-channel mean/std; labels int64. Rows keep
     torchvision's order, so pool index i is the i-th training image of the official files.
     ``seed`` is unused: the official split is fixed.
     """
@@ -135,11 +134,13 @@ def load_torchvision(
     names = source.class_names(splits[0])
     return DatasetBundle(
         name=name,
-        pool_inputs=uint8_to_normalised(pool_u8, source.mean, source.std),
+        pool_inputs=torch.from_numpy(np.ascontiguousarray(pool_u8)),
         pool_labels=torch.from_numpy(pool_y),
-        test_inputs=uint8_to_normalised(test_u8, source.mean, source.std),
+        test_inputs=torch.from_numpy(np.ascontiguousarray(test_u8)),
         test_labels=torch.from_numpy(test_y),
         num_classes=len(names),
         input_shape=tuple(int(s) for s in pool_u8.shape[1:]),
         class_names=names,
+        pixel_mean=source.mean,
+        pixel_std=source.std,
     )

@@ -10,6 +10,7 @@ from alcore.files.atomic import atomic_write
 from alcore.files.checkpoint import load_checkpoint, save_checkpoint
 from alcore.files.errors import StageFileError
 from alcore.files.parquet import (
+    HALF_VECTOR,
     VECTOR,
     Column,
     matrix_column,
@@ -20,6 +21,7 @@ from alcore.files.parquet import (
 )
 
 __all__ = [
+    "HALF_VECTOR",
     "VECTOR",
     "Column",
     "StageFileError",

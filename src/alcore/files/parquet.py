@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,29 +18,44 @@ from alcore.files.atomic import atomic_write
 from alcore.files.errors import StageFileError, rerun_fix
 
 VECTOR = pa.list_(pa.float32())  # declared type of (N, D) tensor columns
+HALF_VECTOR = pa.list_(pa.float16())  # the same, stored in half precision
 
 
 @dataclass(frozen=True)
 class Column:
-    """One declared column: its name, arrow type and a line of documentation."""
+    """One declared column: its name, arrow type and a line of documentation.
+
+    ``also``: other types a reader accepts (e.g. a half-precision vector)."""
 
     name: str
     type: pa.DataType
     doc: str
+    also: tuple[pa.DataType, ...] = ()
 
 
-def vector_column(values: Tensor) -> pa.Array:
-    """(N, D) float tensor -> fixed-size-list<float32>[D] array of N rows."""
-    array = values.detach().to(torch.float32).cpu().contiguous().numpy()
+def vector_column(values: Tensor | np.ndarray, dtype: type = np.float32) -> pa.Array:
+    """(N, D) floats -> fixed-size-list<dtype>[D] array of N rows (no copy when already
+    contiguous ``dtype`` on the CPU)."""
+    if isinstance(values, Tensor):
+        values = values.detach().cpu().numpy()
+    array = np.ascontiguousarray(values, dtype=dtype)
     return pa.FixedSizeListArray.from_arrays(pa.array(array.reshape(-1)), array.shape[1])
 
 
 def matrix_column(table: pa.Table, name: str) -> Tensor:
-    """Fixed-size-list column -> (N, D) float32 tensor (a copy)."""
+    """Fixed-size-list column -> (N, D) float32 tensor.
+
+    A float32 column in one chunk is shared with the table, not copied (treat it as read-only);
+    half precision is widened to float32 exactly.
+    """
     column = table.column(name).combine_chunks()
     width = column.type.list_size
-    flat = column.flatten().to_numpy(zero_copy_only=False)
-    return torch.from_numpy(np.array(flat.reshape(-1, width), dtype=np.float32, copy=True))
+    flat = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
+    if flat.dtype != np.float32:
+        return torch.from_numpy(flat.astype(np.float32))
+    with warnings.catch_warnings():  # arrow's buffers are immutable; nothing writes to them
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(flat)
 
 
 def write_table(
@@ -57,7 +74,7 @@ def write_table(
     for column in schema:
         values = columns[column.name]
         if isinstance(values, pa.Array):
-            keep = _compatible(values.type, column.type)
+            keep = _compatible(values.type, column.type, column.also)
             arrays.append(values if keep else values.cast(column.type))
         else:
             arrays.append(pa.array(values, type=column.type))
@@ -68,26 +85,31 @@ def write_table(
         pq.write_table(table, temporary)
 
 
-def read_table(path: str | Path, schema: Sequence[Column]) -> pa.Table:
-    """Read a parquet file and check that every declared column is there with its type."""
+def read_table(
+    path: str | Path, schema: Sequence[Column], columns: Sequence[str] | None = None
+) -> pa.Table:
+    """Read a parquet file (only ``columns``, if given) and check that every declared column
+    that is read is there with its type."""
     path = Path(path)
     if not path.exists():
         raise StageFileError(path, "file is missing", "Run the stage that writes it first")
+    wanted = [c for c in schema if columns is None or c.name in columns]
     try:
-        table = pq.read_table(path)
+        stored = pq.read_schema(path)
+        problems = []
+        for column in wanted:
+            if column.name not in stored.names:
+                problems.append(f"column {column.name!r} is missing")
+            elif not _compatible(stored.field(column.name).type, column.type, column.also):
+                found = stored.field(column.name).type
+                problems.append(f"column {column.name!r} is {found}, expected {column.type}")
+        if problems:
+            raise StageFileError(path, "; ".join(problems), rerun_fix(path))
+        table = pq.read_table(path, columns=None if columns is None else list(columns))
     except (pa.ArrowException, OSError) as error:
         raise StageFileError(
             path, f"not a readable parquet file ({error})", rerun_fix(path)
         ) from error
-    problems = []
-    for column in schema:
-        if column.name not in table.column_names:
-            problems.append(f"column {column.name!r} is missing")
-        elif not _compatible(table.schema.field(column.name).type, column.type):
-            found = table.schema.field(column.name).type
-            problems.append(f"column {column.name!r} is {found}, expected {column.type}")
-    if problems:
-        raise StageFileError(path, "; ".join(problems), rerun_fix(path))
     return table
 
 
@@ -97,10 +119,14 @@ def metadata_of(table: pa.Table) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"pandas")}
 
 
-def _compatible(found: pa.DataType, expected: pa.DataType) -> bool:
-    if found == expected:
-        return True
-    # a declared list<float32> accepts the fixed-size lists that vector_column writes
-    if pa.types.is_list(expected) and pa.types.is_fixed_size_list(found):
-        return bool(found.value_type == expected.value_type)
+def _compatible(
+    found: pa.DataType, expected: pa.DataType, also: tuple[pa.DataType, ...] = ()
+) -> bool:
+    for accepted in (expected, *also):
+        if found == accepted:
+            return True
+        # a declared list<float32> accepts the fixed-size lists that vector_column writes
+        if pa.types.is_list(accepted) and pa.types.is_fixed_size_list(found):
+            if found.value_type == accepted.value_type:
+                return True
     return False

@@ -1,12 +1,19 @@
 """Embed: one pass of a round's model over the pool and the test set, written to parquet.
 
-Schema: :data:`alcore.stages.schemas.EMBEDDING` (pool rows first, then test rows), with the
-checkpoint's identity in the file metadata.
+Schema: :data:`alcore.stages.schemas.EMBEDDING` (pool rows first, then test rows). The file's
+metadata holds the checkpoint's identity, the number of labels, and the core-set radii δ and
+δ̂ of the round's labelled set, computed here on the job's device from the features exactly as
+stored (float32, or float16 with ``feature_dtype: float16``), so that evaluate needs neither
+the model nor the images, and select works on the very values the radii were measured on.
+
+Memory: the features land in one preallocated array of the stored precision (no per-batch
+lists, no concatenation), and the model is freed before the radii are computed.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,28 +22,52 @@ import torch
 from torch import Tensor
 
 from alcore.data import DatasetBundle
-from alcore.files import matrix_column, metadata_of, read_table, vector_column, write_table
+from alcore.files import StageFileError, matrix_column, metadata_of, read_table, write_table
+from alcore.files.errors import rerun_fix
+from alcore.files.parquet import vector_column
 from alcore.models import EmbeddingClassifier, logits_and_features
+from alcore.progress import Progress
+from alcore.select import coreset_radii
+from alcore.select.baselines import doubt_from_probs
 from alcore.stages.schemas import EMBEDDING
-from alcore.stages.train import model_from_checkpoint
+from alcore.stages.train import model_from_checkpoint, to_device
 
 log = logging.getLogger(__name__)
 
+FEATURE_DTYPES = {"float32": np.float32, "float16": np.float16}  # feature_dtype setting
+
 
 def predict(
-    model: EmbeddingClassifier, inputs: Tensor, device: torch.device, batch_size: int = 512
-) -> tuple[Tensor, Tensor]:
-    """Softmax probabilities (N, C) and features (N, F) on the CPU, in eval mode, no grad."""
+    model: EmbeddingClassifier,
+    bundle: DatasetBundle,
+    split: str,
+    device: torch.device,
+    probs_out: np.ndarray,
+    features_out: np.ndarray,
+    *,
+    batch_size: int = 512,
+    progress: Progress | None = None,
+) -> None:
+    """Softmax probabilities into ``probs_out`` (N, C) and features into ``features_out``
+    (N, F) (their dtypes: float32, float16) for one split, in eval mode, without gradients.
+
+    The stored rows travel to ``device`` once and are normalised there batch by batch.
+    """
     model.eval()
-    probs, features = [], []
+    stored, _ = bundle.split(split)
+    rows = to_device(stored, device)
+    feature_dtype = torch.float16 if features_out.dtype == np.float16 else torch.float32
     with torch.no_grad():
-        for start in range(0, inputs.shape[0], batch_size):
-            logits, feats = logits_and_features(
-                model, inputs[start : start + batch_size].to(device)
-            )
-            probs.append(logits.softmax(dim=1).cpu())
-            features.append(feats.cpu())
-    return torch.cat(probs), torch.cat(features)
+        for start in range(0, int(stored.shape[0]), batch_size):
+            x = bundle.prepare(rows[start : start + batch_size])
+            if device.type == "cuda" and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            logits, feats = logits_and_features(model, x)
+            end = start + x.shape[0]
+            probs_out[start:end] = logits.softmax(dim=1).cpu().numpy()
+            features_out[start:end] = feats.to(feature_dtype).cpu().numpy()
+            if progress is not None:
+                progress.advance(int(x.shape[0]))
 
 
 def embed_round(
@@ -47,42 +78,99 @@ def embed_round(
     *,
     device: str | torch.device = "cpu",
     threads: int = 1,
+    feature_dtype: str = "float32",
+    batch_size: int = 512,
 ) -> None:
-    """Write features and probabilities of every pool and test item under the model."""
+    """Write features and probabilities of every pool and test item under the model, and
+    the radii of ``labelled`` ((L,) pool indices) over the pool in the file's metadata."""
     torch.set_num_threads(threads)
     device = torch.device(device)
+    if feature_dtype not in FEATURE_DTYPES:
+        raise ValueError(
+            f"feature_dtype={feature_dtype!r}: use one of {sorted(FEATURE_DTYPES)}"
+        )
+    dtype = FEATURE_DTYPES[feature_dtype]
     model, content = model_from_checkpoint(checkpoint, device)
-    pool_probs, pool_features = predict(model, bundle.pool_inputs, device)
-    test_probs, test_features = predict(model, bundle.test_inputs, device)
+    if device.type == "cuda" and bundle.pool_inputs.dim() == 4:
+        model = model.to(memory_format=torch.channels_last)
     n_pool, n_test = bundle.n_pool, bundle.n_test
-    is_labelled = np.zeros(n_pool + n_test, dtype=bool)
+    progress = Progress(f"embed round {content['round']}", n_pool + n_test, "images", log)
+    # pool rows first, then test rows, written in place: no per-batch lists, no concatenation
+    probs = np.empty((n_pool + n_test, model.num_classes), dtype=np.float32)
+    features = np.empty((n_pool + n_test, model.feature_dim), dtype=dtype)
+    for split, rows in (("pool", slice(0, n_pool)), ("test", slice(n_pool, None))):
+        predict(model, bundle, split, device, probs[rows], features[rows],
+                batch_size=batch_size, progress=progress)  # fmt: skip
+    del model  # the radii below need the memory more
+    is_labelled = np.zeros(n_pool, dtype=bool)
     is_labelled[labelled.numpy()] = True
-    probs = torch.cat([pool_probs, test_probs])
+    radius, weighted_radius = _radii(features[:n_pool], probs[:n_pool], is_labelled, device)
     columns = {
-        "split": ["pool"] * n_pool + ["test"] * n_test,
+        "split": pa.DictionaryArray.from_arrays(
+            np.repeat(np.array([0, 1], dtype=np.int8), [n_pool, n_test]), ["pool", "test"]
+        ).cast(pa.string()),
         "index": np.concatenate([np.arange(n_pool), np.arange(n_test)]),
         "label": torch.cat([bundle.pool_labels, bundle.test_labels]).numpy(),
-        "labelled": is_labelled,
+        "labelled": np.concatenate([is_labelled, np.zeros(n_test, dtype=bool)]),
         "probs": vector_column(probs),
-        "doubt": (1.0 - probs.max(dim=1).values).clamp(min=0.0).numpy(),
-        "features": vector_column(torch.cat([pool_features, test_features])),
+        "doubt": doubt_from_probs(torch.from_numpy(probs)).numpy(),
+        "features": vector_column(features, dtype),
     }
     metadata = {k: str(content[k]) for k in ("config_hash", "seed", "round", "labelled_hash")}
+    metadata.update(
+        n_labels=str(int(labelled.shape[0])),
+        radius=repr(radius),
+        weighted_radius=repr(weighted_radius),
+        feature_dtype=feature_dtype,
+    )
     write_table(columns, EMBEDDING, out, metadata=metadata)
-    log.info("embedded %d pool and %d test items into %s", n_pool, n_test, out)
+    log.info(
+        "embedded %d pool and %d test items into %s (radius %.4g, weighted radius %.4g)",
+        n_pool, n_test, out, radius, weighted_radius,
+    )  # fmt: skip
+
+
+def _radii(
+    features: np.ndarray, probs: np.ndarray, labelled: np.ndarray, device: torch.device
+) -> tuple[float, float]:
+    """δ and δ̂ of the labelled set over the pool, on ``device``, from the stored values."""
+    if not labelled.any() or labelled.all():
+        return math.nan, math.nan
+    points = torch.from_numpy(features).to(device=device, dtype=torch.float32)
+    doubt = doubt_from_probs(torch.from_numpy(probs)).to(device)
+    radii = coreset_radii(points, torch.from_numpy(labelled).to(device), doubt)
+    weighted = math.nan if radii.weighted_radius is None else radii.weighted_radius
+    return radii.radius, weighted
 
 
 class Embedding:
-    """A read embedding file, split into pool and test tensors."""
+    """A read embedding file, split into pool and test tensors.
 
-    def __init__(self, path: str | Path):
-        table = read_table(path, EMBEDDING)
+    ``features=False`` skips the feature column (what evaluate needs is small). Pool rows come
+    first: the file is checked to be laid out so, and then split by slicing, without copies.
+    """
+
+    def __init__(self, path: str | Path, *, features: bool = True):
+        names = [c.name for c in EMBEDDING if features or c.name != "features"]
+        table = read_table(path, EMBEDDING, columns=names)
         self.path = Path(path)
         self.metadata = metadata_of(table)
-        is_pool = np.asarray(table.column("split").to_pylist()) == "pool"
-        pool, test = table.filter(pa.array(is_pool)), table.filter(pa.array(~is_pool))
-        self.pool_labelled = torch.from_numpy(pool.column("labelled").to_numpy(False).copy())
+        split = table.column("split").to_numpy(zero_copy_only=False)
+        n_pool = int((split == "pool").sum())
+        if not (split[:n_pool] == "pool").all() or not (split[n_pool:] == "test").all():
+            raise StageFileError(path, "pool rows must come before test rows", rerun_fix(path))
+        pool, test = table.slice(0, n_pool), table.slice(n_pool)
+        self.pool_labelled = torch.from_numpy(pool.column("labelled").to_numpy().copy())
         self.pool_probs = matrix_column(pool, "probs")  # (N, C)
-        self.pool_features = matrix_column(pool, "features")  # (N, F)
+        self.pool_features = matrix_column(pool, "features") if features else None  # (N, F)
         self.test_labels = torch.from_numpy(test.column("label").to_numpy().copy())  # (M,)
         self.test_probs = matrix_column(test, "probs")  # (M, C)
+
+    def radii(self) -> tuple[float, float]:
+        """δ and δ̂ stored by embed (NaN when the pool had nothing, or everything, labelled)."""
+        try:
+            return float(self.metadata["radius"]), float(self.metadata["weighted_radius"])
+        except (KeyError, ValueError) as error:
+            raise StageFileError(
+                self.path, f"has no radii in its metadata ({error})", rerun_fix(self.path)
+            ) from error

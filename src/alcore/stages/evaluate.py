@@ -1,4 +1,9 @@
-"""Evaluate: one row of test metrics (and core-set radii) for a round's model."""
+"""Evaluate: one row of test metrics (and core-set radii) for a round's model.
+
+When the round was embedded, everything comes from the embedding file: its test rows' class
+probabilities and the radii embed measured. Only arms without an embedding (``random``) run
+the model, on the test set alone.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,16 @@ import logging
 import math
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from alcore.data import DatasetBundle
 from alcore.files import StageFileError, write_table
 from alcore.files.errors import rerun_fix
-from alcore.select import coreset_radii
 from alcore.stages.embed import Embedding, predict
 from alcore.stages.schemas import METRICS
-from alcore.stages.train import model_from_checkpoint
+from alcore.stages.train import labelled_hash, model_from_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -38,45 +43,52 @@ def test_metrics(probs: Tensor, labels: Tensor, num_classes: int) -> dict[str, o
 
 
 def evaluate_round(
-    bundle: DatasetBundle,
-    checkpoint: str | Path,
     out: str | Path,
     *,
+    labelled: Tensor,
     dataset: str,
     strategy: str,
     seed: int,
     round_: int,
     embedding: str | Path | None = None,
+    bundle: DatasetBundle | None = None,
+    checkpoint: str | Path | None = None,
     device: str | torch.device = "cpu",
     threads: int = 1,
 ) -> dict[str, object]:
-    """Write one metrics row. With ``embedding`` the test predictions and the radii come from
-    it (no model pass); without, the model runs on the test set and the radii are NaN."""
+    """Write one metrics row for the model trained on ``labelled`` ((L,) pool indices).
+
+    With ``embedding`` the test predictions and the radii come from that file alone (no
+    model, no images, no features read); without, ``checkpoint`` runs on ``bundle``'s test set
+    on ``device`` and the radii are NaN.
+    """
     torch.set_num_threads(threads)
-    model, content = model_from_checkpoint(checkpoint, device)
-    radius = weighted_radius = math.nan
     if embedding is not None:
-        read = Embedding(embedding)
-        if read.metadata.get("labelled_hash") != content["labelled_hash"]:
+        read = Embedding(embedding, features=False)
+        if read.metadata.get("labelled_hash") != labelled_hash(labelled):
             raise StageFileError(
-                embedding, f"was not made by the model in {checkpoint}", rerun_fix(embedding)
+                embedding,
+                "was embedded by a model trained on another labelled set",
+                rerun_fix(embedding),
             )
         probs, labels = read.test_probs, read.test_labels
-        doubt = (1.0 - read.pool_probs.max(dim=1).values).clamp(0.0, 1.0 - 1e-7)
-        if bool((~read.pool_labelled).any()):
-            radii = coreset_radii(read.pool_features, read.pool_labelled, doubt)
-            radius = radii.radius
-            weighted_radius = math.nan if radii.weighted_radius is None else radii.weighted_radius
+        radius, weighted_radius = read.radii()
+    elif bundle is not None and checkpoint is not None:
+        model, _ = model_from_checkpoint(checkpoint, device)
+        probs_out = np.empty((bundle.n_test, model.num_classes), dtype=np.float32)
+        features_out = np.empty((bundle.n_test, model.feature_dim), dtype=np.float16)
+        predict(model, bundle, "test", torch.device(device), probs_out, features_out)
+        probs, labels = torch.from_numpy(probs_out), bundle.test_labels
+        radius = weighted_radius = math.nan
     else:
-        probs, _ = predict(model, bundle.test_inputs, torch.device(device))
-        labels = bundle.test_labels
+        raise ValueError("evaluate_round needs an embedding, or a bundle and a checkpoint")
     row = {
         "dataset": dataset,
         "strategy": strategy,
         "seed": seed,
         "round": round_,
-        "n_labels": int(content["n_labels"]),
-        **test_metrics(probs, labels, bundle.num_classes),
+        "n_labels": int(labelled.shape[0]),
+        **test_metrics(probs, labels, int(probs.shape[1])),
         "radius": radius,
         "weighted_radius": weighted_radius,
     }

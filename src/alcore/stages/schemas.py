@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from alcore.files import VECTOR, Column
+from alcore.files import HALF_VECTOR, VECTOR, Column
 
 LABELLED = (
     Column("index", pa.int64(), "pool index of a labelled item (unique)"),
@@ -21,7 +21,12 @@ EMBEDDING = (
     Column("labelled", pa.bool_(), "in the labelled set the model was trained on (pool only)"),
     Column("probs", VECTOR, "softmax class probabilities, C floats"),
     Column("doubt", pa.float32(), "1 - max probability"),
-    Column("features", VECTOR, "input of the final linear layer, F floats"),
+    Column(
+        "features",
+        VECTOR,
+        "input of the final linear layer, F floats (float16 with feature_dtype: float16)",
+        also=(HALF_VECTOR,),
+    ),
 )
 
 ACQUISITIONS = (

@@ -18,10 +18,21 @@ _PACKAGE = Path(__file__).resolve().parents[1]  # src/alcore
 # What each stage's results depend on, as paths under src/alcore (folders include all files).
 STAGE_CODE = {
     "initial": ("stages/labelled.py", "seeding.py", "files"),
-    "train": ("stages/train.py", "models", "data", "settings.py", "seeding.py", "files"),
-    "embed": ("stages/embed.py", "stages/train.py", "models", "data", "files"),
-    "select": ("stages/select.py", "stages/labelled.py", "select", "seeding.py", "files"),
-    "evaluate": ("stages/evaluate.py", "stages/embed.py", "select", "files"),
+    "train": (
+        "stages/train.py", "models", "data", "settings.py", "seeding.py", "files", "progress.py"
+    ),
+    "embed": (
+        "stages/embed.py", "stages/train.py", "models", "data", "select", "settings.py",
+        "seeding.py", "files", "progress.py",
+    ),
+    "select": (
+        "stages/select.py", "stages/labelled.py", "stages/embed.py", "select", "seeding.py",
+        "files", "progress.py",
+    ),
+    "evaluate": (
+        "stages/evaluate.py", "stages/embed.py", "stages/train.py", "stages/labelled.py",
+        "models", "data", "select", "settings.py", "seeding.py", "files", "progress.py",
+    ),
     "figures": ("analysis", "figures"),
 }
 

@@ -45,6 +45,7 @@ class WorkflowConfig:
     device: str
     request_gpu: str
     threads: int
+    keep_checkpoints: str  # "all" or "last"
     strategies: dict[str, StrategySettings]
     experiments: dict[str, Experiment]
 
@@ -95,6 +96,7 @@ def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
         device=str(config.get("device", "auto")),
         request_gpu=str(config.get("request_gpu", "auto")),
         threads=int(config.get("threads", 1)),
+        keep_checkpoints=str(config.get("keep_checkpoints", "all")),
         strategies=strategies,
         experiments=experiments,
     )
@@ -154,9 +156,13 @@ def _dataset(
         batch_size=int(spec.get("batch_size", 64)),
         pretrained=bool(spec.get("pretrained", False)),
         warm_start=bool(spec.get("warm_start", True)),
+        augment=bool(spec.get("augment", False)),
+        precision=str(spec.get("precision", "fp32")),
     )
     if train.pretrained and model != "vgg16":
         raise ConfigError(f"{where}.pretrained: only vgg16 has pretrained weights, not {model}")
+    if train.augment and name in ("blobs", "quadrants"):
+        raise ConfigError(f"{where}.augment: crops and flips apply to images, not to {name}")
     return DatasetSettings(
         name=name,
         train=train,
@@ -166,6 +172,7 @@ def _dataset(
         options=options,
         data_dir=data_dir,
         download=download,
+        feature_dtype=str(spec.get("feature_dtype", "float32")),
     )
 
 
