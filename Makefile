@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench rehearsal
+SIZE ?= 1
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +26,6 @@ run: $(STAMP)  # the whole workflow on config.yaml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/select.py
+
+rehearsal: $(STAMP)  # the paper's shapes through the workflow (SIZE=0.1: a tenth of them)
+	$(BIN)/python -m alcore.workflow.rehearsal --size $(SIZE)

@@ -6,8 +6,10 @@ Python's ``hash`` is salted per process, so seeds come from SHA-256 instead.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 
 def derive_seed(*parts: object) -> int:
@@ -18,4 +20,6 @@ def derive_seed(*parts: object) -> int:
 
 def generator(*parts: object) -> torch.Generator:
     """A CPU ``torch.Generator`` seeded with :func:`derive_seed` of ``parts``."""
+    import torch  # here, so that torch-free jobs (the initial labels) can derive seeds
+
     return torch.Generator().manual_seed(derive_seed(*parts))

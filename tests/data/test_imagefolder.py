@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from alcore.data import DatasetUnavailableError, load_dataset
+from alcore.data.imagefolder import imagefolder_pool_size
 
 COLOURS = {"cat": (200, 30, 30), "dog": (30, 30, 200)}
 
@@ -28,11 +29,15 @@ def test_split_without_test_folder(tmp_path):
     assert b.input_shape == (3, 8, 8)
     assert b.pool_inputs.shape == (6, 3, 8, 8) and b.test_inputs.shape == (2, 3, 8, 8)
     assert sorted(b.test_labels.tolist()) == [0, 1]  # stratified: one of each class
-    # per-channel standardised with pool statistics
-    per_channel = b.pool_inputs.transpose(0, 1).reshape(3, -1)
+    # stored as uint8, standardised per batch with pool statistics
+    assert b.pool_inputs.dtype == torch.uint8
+    pool = b.prepare(b.pool_inputs)
+    per_channel = pool.transpose(0, 1).reshape(3, -1)
     torch.testing.assert_close(per_channel.mean(dim=1), torch.zeros(3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(per_channel.std(dim=1, correction=0), torch.ones(3), atol=1e-4,
+                               rtol=0)  # fmt: skip
     # red channel: cats are red, dogs are not
-    red = b.pool_inputs[:, 0].mean(dim=(1, 2))
+    red = pool[:, 0].mean(dim=(1, 2))
     assert bool((red[b.pool_labels == 0] > 0).all()) and bool((red[b.pool_labels == 1] < 0).all())
     again = load_dataset(
         "imagefolder", data_dir=tmp_path, options={"root": "pets", "image_size": 8}
@@ -57,3 +62,19 @@ def test_missing_folder_names_it(tmp_path):
 def test_root_option_is_required(tmp_path):
     with pytest.raises(ValueError, match="needs the option `root`"):
         load_dataset("imagefolder", data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("with_test_folder", [False, True])
+def test_pool_size_from_the_listing_equals_the_loaded_pool(tmp_path, with_test_folder, monkeypatch):
+    write_images(tmp_path / "pets" / "train", {"cat": 5, "dog": 7})
+    if with_test_folder:
+        write_images(tmp_path / "pets" / "test", {"cat": 2})
+    options = {"root": "pets", "image_size": 4}
+    loaded = load_dataset("imagefolder", data_dir=tmp_path, options=options).n_pool
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the pool size must not decode images")
+
+    monkeypatch.setattr("alcore.data.image_cache.decode_image", no_decoding)
+    monkeypatch.setattr("alcore.data.image_cache.load_image_folder", no_decoding)
+    assert imagefolder_pool_size(data_dir=tmp_path, options=options) == loaded

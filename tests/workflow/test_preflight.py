@@ -66,7 +66,28 @@ def test_what_the_snakefile_imports_leaves_torch_out():
     # Snakemake parses the Snakefile at every start and in every cluster job: torch costs seconds
     code = (
         "import sys, alcore.workflow.config, alcore.workflow.preflight, alcore.workflow.schema, "
-        "alcore.workflow.paths, alcore.workflow.code_version; print('torch' in sys.modules)"
+        "alcore.workflow.paths, alcore.workflow.code_version, alcore.workflow.resources; "
+        "print('torch' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_initial_labels_job_imports_no_torch_and_decodes_no_image(tmp_path):
+    # the job needs only the pool size: torch alone is 0.5 GB of RSS and 2 s of start-up
+    from PIL import Image
+
+    for k in range(6):
+        (tmp_path / "set" / "train" / f"c{k % 2}").mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(tmp_path / "set" / "train" / f"c{k % 2}" / f"{k}.png")
+    code = (
+        "import sys; from alcore.stages.labelled import initial_indices, write_labelled; "
+        "from alcore.workflow.job import Job; "
+        "from alcore.data.imagefolder import imagefolder_pool_size; "
+        f"n = imagefolder_pool_size(data_dir={str(tmp_path)!r}, options={{'root': 'set'}}); "
+        "write_labelled(initial_indices(n, 2, 0), initial_indices(n, 2, 0) * 0 - 1, n, "
+        f"{str(tmp_path / 'l.parquet')!r}); "
+        "print(n, 'torch' in sys.modules, 'PIL.PngImagePlugin' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["4", "False", "False"]  # 6 images, one per class held out

@@ -1,11 +1,16 @@
-"""Snakemake adapter: the initial random labelled set of a seed (alcore.stages.labelled)."""
+"""Snakemake adapter: the initial random labelled set of a seed (alcore.stages.labelled).
 
-import torch
+Imports no torch and loads no images: the pool size comes from the catalogue or the folder's
+listing.
+"""
 
-from alcore.stages import initial_labelled, write_labelled
+import numpy as np
+
+from alcore.stages.labelled import initial_indices, write_labelled
 from alcore.workflow.job import Job
 
-job = Job(snakemake)  # noqa: F821 (injected by Snakemake)
-n_pool = job.bundle().n_pool
-indices = initial_labelled(n_pool, snakemake.params.size, job.seed)  # noqa: F821
-write_labelled(indices, torch.full_like(indices, -1), n_pool, snakemake.output.labelled)  # noqa: F821
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+job = Job(sm)
+n_pool = job.pool_size()
+indices = initial_indices(n_pool, sm.params.size, job.seed)
+write_labelled(indices, np.full_like(indices, -1), n_pool, sm.output.labelled)

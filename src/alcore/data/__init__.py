@@ -4,9 +4,28 @@ Pool item ``i`` is row ``i`` of ``bundle.pool_inputs``; that row index is the st
 file of the pipeline stores. `load_dataset` is the entry point; `DATASETS` lists the loaders.
 """
 
-from alcore.data.bundle import DatasetBundle
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 from alcore.data.errors import DatasetUnavailableError
-from alcore.data.registry import DATASETS, DatasetLoader, available_datasets, load_dataset
+
+# imported on first use: torch-free jobs read image folders' listings through this package
+_EXPORTS = {
+    "DATASETS": "alcore.data.registry",
+    "DatasetBundle": "alcore.data.bundle",
+    "DatasetLoader": "alcore.data.registry",
+    "available_datasets": "alcore.data.registry",
+    "load_dataset": "alcore.data.registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'alcore.data' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
+
 
 __all__ = [
     "DATASETS",

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from alcore.files.atomic import atomic_write
 from alcore.files.errors import StageFileError, rerun_fix
 
@@ -17,6 +15,8 @@ FORMAT = "alcore.checkpoint/1"
 
 def save_checkpoint(content: Mapping[str, Any], path: str | Path) -> None:
     """Write ``content`` (tensors, numbers, strings, lists, dicts) atomically to ``path``."""
+    import torch  # here: alcore.files is imported by torch-free jobs too
+
     with atomic_write(path) as temporary:
         torch.save({"format": FORMAT, **content}, temporary)
 
@@ -29,6 +29,8 @@ def load_checkpoint(
     expect: entries that must match, e.g. ``{"config_hash": ...}``; a mismatch means the file
     was written by another configuration and raises :class:`StageFileError`.
     """
+    import torch
+
     path = Path(path)
     if not path.exists():
         raise StageFileError(path, "checkpoint is missing", "Run the train stage that writes it")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import warnings
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import torch
-from torch import Tensor
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 from alcore.files.atomic import atomic_write
 from alcore.files.errors import StageFileError, rerun_fix
@@ -36,22 +38,24 @@ class Column:
 def vector_column(values: Tensor | np.ndarray, dtype: type = np.float32) -> pa.Array:
     """(N, D) floats -> fixed-size-list<dtype>[D] array of N rows (no copy when already
     contiguous ``dtype`` on the CPU)."""
-    if isinstance(values, Tensor):
+    if not isinstance(values, np.ndarray):  # a torch tensor
         values = values.detach().cpu().numpy()
     array = np.ascontiguousarray(values, dtype=dtype)
     return pa.FixedSizeListArray.from_arrays(pa.array(array.reshape(-1)), array.shape[1])
 
 
-def matrix_column(table: pa.Table, name: str) -> Tensor:
-    """Fixed-size-list column -> (N, D) float32 tensor.
+def matrix_column(table: pa.Table, name: str, *, widen: bool = True) -> Tensor:
+    """Fixed-size-list column -> (N, D) tensor: float32, or as stored with ``widen=False``.
 
-    A float32 column in one chunk is shared with the table, not copied (treat it as read-only);
-    half precision is widened to float32 exactly.
+    A column in one chunk, of the dtype returned, is shared with the table, not copied (treat
+    it as read-only); half precision is widened to float32 exactly.
     """
+    import torch  # here: files.parquet is imported by torch-free jobs too
+
     column = table.column(name).combine_chunks()
     width = column.type.list_size
     flat = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
-    if flat.dtype != np.float32:
+    if widen and flat.dtype != np.float32:
         return torch.from_numpy(flat.astype(np.float32))
     with warnings.catch_warnings():  # arrow's buffers are immutable; nothing writes to them
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")

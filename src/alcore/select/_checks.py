@@ -22,7 +22,9 @@ def check_features(features: Tensor) -> None:
         raise ValueError(f"features must be a floating tensor, got dtype {features.dtype}")
     # a row sum is NaN or inf iff the row holds one (or overflows, which is as bad): one cheap
     # pass over the features instead of a full boolean copy of them
-    if not bool(torch.isfinite(features.sum(dim=1)).all()):
+    # (summed in float32 at least: a float16 row sum would overflow long before the features)
+    sums = features.sum(dim=1, dtype=torch.promote_types(features.dtype, torch.float32))
+    if not bool(torch.isfinite(sums).all()):
         bad = int((~torch.isfinite(features)).any(dim=1).sum())
         if bad == 0:
             raise ValueError("features are too large: their row sums overflow; rescale them")

@@ -136,7 +136,7 @@ def _radii(
     """δ and δ̂ of the labelled set over the pool, on ``device``, from the stored values."""
     if not labelled.any() or labelled.all():
         return math.nan, math.nan
-    points = torch.from_numpy(features).to(device=device, dtype=torch.float32)
+    points = torch.from_numpy(features).to(device)  # as stored: the engine widens it once
     doubt = doubt_from_probs(torch.from_numpy(probs)).to(device)
     radii = coreset_radii(points, torch.from_numpy(labelled).to(device), doubt)
     weighted = math.nan if radii.weighted_radius is None else radii.weighted_radius
@@ -162,7 +162,8 @@ class Embedding:
         pool, test = table.slice(0, n_pool), table.slice(n_pool)
         self.pool_labelled = torch.from_numpy(pool.column("labelled").to_numpy().copy())
         self.pool_probs = matrix_column(pool, "probs")  # (N, C)
-        self.pool_features = matrix_column(pool, "features") if features else None  # (N, F)
+        # (N, F) as stored (float16 or float32): the engine widens it once, into its own copy
+        self.pool_features = matrix_column(pool, "features", widen=False) if features else None
         self.test_labels = torch.from_numpy(test.column("label").to_numpy().copy())  # (M,)
         self.test_probs = matrix_column(test, "probs")  # (M, C)
 

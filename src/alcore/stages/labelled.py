@@ -3,32 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from alcore.files import StageFileError, metadata_of, read_table, write_table
 from alcore.files.errors import rerun_fix
-from alcore.seeding import generator
+from alcore.seeding import derive_seed
 from alcore.stages.schemas import LABELLED
 
+if TYPE_CHECKING:
+    from torch import Tensor
 
-def initial_labelled(n_pool: int, size: int, seed: int) -> Tensor:
-    """``size`` pool indices drawn uniformly without replacement from ``seed``, sorted.
+
+def initial_indices(n_pool: int, size: int, seed: int) -> np.ndarray:
+    """``size`` pool indices (int64) drawn uniformly without replacement from ``seed``, sorted.
 
     Depends only on (n_pool, size, seed): every strategy of a seed starts from the same set.
+    Needs no torch, so the initial-labels job starts in a fraction of a second.
     """
     if not 0 < size <= n_pool:
         raise ValueError(f"initial size {size} must be in [1, {n_pool}] (the pool size)")
-    order = torch.randperm(n_pool, generator=generator("initial", seed))
-    return order[:size].sort().values
+    rng = np.random.default_rng(derive_seed("initial", seed))
+    return np.sort(rng.choice(n_pool, size=size, replace=False)).astype(np.int64)
 
 
-def write_labelled(indices: Tensor, rounds_added: Tensor, n_pool: int, path: str | Path) -> None:
+def initial_labelled(n_pool: int, size: int, seed: int) -> Tensor:
+    """:func:`initial_indices` as a (size,) int64 tensor."""
+    import torch
+
+    return torch.from_numpy(initial_indices(n_pool, size, seed))
+
+
+def write_labelled(
+    indices: Tensor | np.ndarray, rounds_added: Tensor | np.ndarray, n_pool: int, path: str | Path
+) -> None:
     """Write the labelled set: (L,) indices and the round each was added (-1 = initial)."""
     write_table(
-        {"index": indices.cpu().numpy(), "round_added": rounds_added.cpu().numpy()},
+        {"index": _numpy(indices), "round_added": _numpy(rounds_added)},
         LABELLED,
         path,
         metadata={"n_pool": str(n_pool)},
@@ -60,9 +72,17 @@ def read_labelled(path: str | Path, n_pool: int | None = None) -> tuple[Tensor, 
             f"has indices outside the pool [0, {stored}) (found {indices.min()}..{indices.max()})",
             rerun_fix(path),
         )
+    import torch
+
     return torch.from_numpy(indices.astype(np.int64)), int(stored)
 
 
 def read_rounds_added(path: str | Path) -> Tensor:
     """(L,) int64 round each labelled index was added in (same order as :func:`read_labelled`)."""
+    import torch
+
     return torch.from_numpy(read_table(path, LABELLED).column("round_added").to_numpy().copy())
+
+
+def _numpy(values: Tensor | np.ndarray) -> np.ndarray:
+    return values if isinstance(values, np.ndarray) else values.cpu().numpy()

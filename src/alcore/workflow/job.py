@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from alcore.settings import DatasetSettings, StrategySettings
-from alcore.workflow.config import WorkflowConfig, parse_config
+from alcore.workflow.config import WorkflowConfig, parse_config, pool_size
 
 if TYPE_CHECKING:
     from alcore.data import DatasetBundle
@@ -69,6 +69,20 @@ class Job:
         if self.config.device == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("config device: cuda, but torch sees no CUDA device; use auto/cpu")
         return self.config.device
+
+    def pool_size(self) -> int:
+        """The pool size, without loading the images where the dataset allows it."""
+        settings = self.settings
+        known = pool_size(settings.name, settings.options)
+        if known is not None:
+            return known
+        if settings.name == "imagefolder":
+            from pathlib import Path
+
+            from alcore.data.imagefolder import imagefolder_pool_size
+
+            return imagefolder_pool_size(data_dir=Path(settings.data_dir), options=settings.options)
+        return self.bundle().n_pool
 
     def bundle(self) -> DatasetBundle:
         from alcore.data import load_dataset
