@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alcore.data import DatasetUnavailableError
-from alcore.data import image_cache
+from alcore.data import DatasetUnavailableError, image_cache
 from alcore.data.image_cache import (
     LAYOUT,
     ImageDecodeError,
@@ -92,7 +91,9 @@ def test_pixels_labels_and_order_match_torchvision_imagefolder(folder):
     assert loaded.class_names == tuple(old.classes) == CLASSES
     assert loaded.labels.dtype == np.int64 and loaded.labels.tolist() == old.targets
     assert list(loaded.files) == [os.path.relpath(p, folder) for p, _ in old.samples]
-    assert any("/more/" in f for f in loaded.files) and any(f.endswith(".JPG") for f in loaded.files)
+    assert any("/more/" in f for f in loaded.files) and any(
+        f.endswith(".JPG") for f in loaded.files
+    )
     for i in range(len(old)):
         expected = (old[i][0] * 255).round().byte().numpy()  # (3, SIZE, SIZE)
         np.testing.assert_array_equal(loaded.images[i], expected, err_msg=loaded.files[i])
@@ -314,3 +315,19 @@ def test_class_folder_without_images_is_named(folder):
 def test_size_must_be_positive(folder):
     with pytest.raises(ValueError, match="size=0"):
         load_image_folder(folder, 0)
+
+
+def test_uses_the_cache_another_process_wrote_while_it_waited_for_the_lock(
+    folder, decodes, monkeypatch
+):
+    real_lock = image_cache._try_lock
+
+    def another_process_gets_there_first(path: Path):
+        monkeypatch.setattr(image_cache, "_try_lock", real_lock)
+        load_image_folder(folder, SIZE)  # the other process: takes the lock and decodes
+        return real_lock(path)
+
+    monkeypatch.setattr(image_cache, "_try_lock", another_process_gets_there_first)
+    loaded = load_image_folder(folder, SIZE)
+    assert len(decodes) == 60  # decoded once, by the "other process"
+    assert isinstance(loaded.images, np.memmap)

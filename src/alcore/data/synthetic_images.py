@@ -41,6 +41,7 @@ GENERATOR_VERSION = 1  # bump when the pixels change, so old folders are regener
 MARKER = ".alcore-synthetic.json"
 SPLITS = ("train", "test")
 PARTIAL = ".alcore-synthetic-partial"  # generated here first, then moved into place
+PROGRESS_EVERY = 500  # images between two progress(done, total) calls
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def write_synthetic_folder(
                 folder / f"{index:0{width}d}.png", optimize=False, compress_level=1
             )
             done += 1
-            if progress is not None and (done % 500 == 0 or done == total):
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                 progress(done, total)
     for split in SPLITS:
         shutil.rmtree(root / split, ignore_errors=True)  # ours: the marker said so
