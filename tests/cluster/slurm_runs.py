@@ -105,6 +105,61 @@ def job_record(job_id: str) -> dict[str, str]:
 
 
 def rule_of(record: dict[str, str]) -> str:
-    """The rule a job ran: the slurm plugin's comment or the generic profile's job name."""
-    comment = re.match(r"rule_(\w+?)_wildcards", record.get("Comment", ""))
+    """The rule a job ran, from the slurm plugin's comment (rule_<rule>_wildcards_<values>) or
+    the generic profile's job name (alcore-<rule>). A group job gives its group and rules:
+    model_tiny_blobs_initial_seed0_round0_embed_evaluate_train."""
+    comment = re.fullmatch(r"rule_(.+?)(_wildcards_.*)?", record.get("Comment", ""))
     return comment.group(1) if comment else record["JobName"].removeprefix("alcore-")
+
+
+# the profiles' groups: entry, one group per model round (profiles/slurm/config.yaml)
+GROUP = "model_{experiment}_{dataset}_{arm}_seed{seed}_round{round}"
+ROUND_RULES = ("train", "embed", "evaluate")
+
+
+def expected_groups(config: Path) -> set[str]:
+    """The group of every model of ``config``: one per (experiment, dataset, arm, seed, round),
+    round 0 being the shared "initial" arm."""
+    experiments = yaml.safe_load(config.read_text())["experiments"]
+    groups = set()
+    for name, experiment in experiments.items():
+        for dataset, settings in experiment["datasets"].items():
+            for strategy in experiment["strategies"]:
+                for seed in experiment["seeds"]:
+                    for r in range(settings["rounds"] + 1):
+                        arm = "initial" if r == 0 else strategy
+                        groups.add(
+                            GROUP.format(
+                                experiment=name, dataset=dataset, arm=arm, seed=seed, round=r
+                            )
+                        )
+    return groups
+
+
+def group_of(job_name: str) -> str | None:
+    """The group of a sbatch job named by rule_of, or None for a job of one rule."""
+    rules = "(?:embed|evaluate|train)"
+    match = re.fullmatch(rf"(model_.+?_seed\d+_round\d+)_{rules}(?:_{rules})*", job_name)
+    return match.group(1) if match else None
+
+
+def planned_groups(output: str) -> dict[str, list[tuple[str, str]]]:
+    """The group jobs a snakemake run printed: group -> [(rule, wildcards), ...]."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    jobs = None
+    for line in output.splitlines():
+        header = re.search(r"Group job (\S+) \(jobs in", line)
+        if header:
+            jobs = groups.setdefault(header.group(1), [])
+            continue
+        rule = re.match(r"(\s*)(?:local)?rule (\w+):", line)
+        if rule:
+            if not rule.group(1):  # a job at the top level: not in a group
+                jobs = None
+            elif jobs is not None:
+                jobs.append((rule.group(2), ""))
+            continue
+        wildcards = re.match(r"\s+wildcards: (.*)", line)
+        if wildcards and jobs:
+            jobs[-1] = (jobs[-1][0], wildcards.group(1))
+    return groups
