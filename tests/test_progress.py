@@ -29,11 +29,14 @@ def test_lines_come_every_interval_and_once_at_the_end(caplog):
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 4  # at 30, 60 and 90 s, and at the end
     assert lines[0] == "embed round 0: 300/1,000 images (30%), 10.0 images/s, ETA 1 min 10 s"
-    assert lines[-1] == "embed round 0: 1,000/1,000 images (100%), 10.0 images/s, done in 1 min 40 s"
+    assert lines[-1] == (
+        "embed round 0: 1,000/1,000 images (100%), 10.0 images/s, done in 1 min 40 s"
+    )
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(0.4, "0 s"), (59.6, "1 min 00 s"), (125, "2 min 05 s"), (3725, "1 h 02 min")]
+    ("seconds", "text"),
+    [(0.4, "0 s"), (59.6, "1 min 00 s"), (125, "2 min 05 s"), (3725, "1 h 02 min")],
 )
 def test_format_seconds(seconds, text):
     assert format_seconds(seconds) == text

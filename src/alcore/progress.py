@@ -61,9 +61,9 @@ class Progress:
         return text
 
 
-def format_seconds(seconds: float) -> str:
+def format_seconds(duration: float) -> str:
     """``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
-    seconds = int(round(seconds))
+    seconds = round(duration)
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

@@ -32,7 +32,10 @@ def test_valid_bundle():
     ("changes", "pattern"),
     [
         ({"pool_inputs": torch.zeros(5, 3)}, r"pool_inputs has shape \(5, 3\), expected \(N, 2\)"),
-        ({"pool_inputs": torch.zeros(5, 2, dtype=torch.float64)}, "must be torch.float32 without pixel statistics"),
+        (
+            {"pool_inputs": torch.zeros(5, 2, dtype=torch.float64)},
+            "must be torch.float32 without pixel statistics",
+        ),
         ({"pool_labels": torch.tensor([0, 1, 2, 0])}, "4 pool labels for 5 inputs"),
         ({"test_labels": torch.tensor([0, 1, 3])}, r"test labels span \[0, 3\]"),
         ({"test_labels": torch.tensor([0, 1, 2], dtype=torch.int32)}, "int64"),
@@ -75,7 +78,8 @@ def test_prepare_normalises_uint8_pixels_by_hand():
     b = image_bundle()
     out = b.prepare(b.pool_inputs)
     assert out.dtype == torch.float32
-    # channel 0: (0/255 - .5)/.5 = -1, (255/255 - .5)/.5 = 1; channel 1: (.2-.2)/.1 = 0, (.4-.2)/.1 = 2
+    # channel 0: (0/255 - .5)/.5 = -1, (255/255 - .5)/.5 = 1
+    # channel 1: (51/255 - .2)/.1 = 0, (102/255 - .2)/.1 = 2
     torch.testing.assert_close(out.flatten(), torch.tensor([-1.0, 1.0, 0.0, 2.0]))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from workflow_runs import ROOT, run, snakemake_command, start, steps_run, wait_for_steps
+from workflow_runs import ROOT, TINY, run, snakemake_command, start, steps_run, wait_for_steps
 
 from alcore.workflow.config import parse_config
 
@@ -106,3 +106,17 @@ def test_a_configfile_replaces_the_embedded_default():
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-2000:]
     assert "experiment=tiny" in output and "experiment=ablation_digits" not in output
+
+
+def test_keep_checkpoints_last_deletes_the_earlier_models_and_stays_complete(reference, tmp_path):
+    ref_dir, _ = reference
+    config = yaml.safe_load(TINY.read_text())
+    config["keep_checkpoints"] = "last"
+    (tmp_path / "last.yaml").write_text(yaml.safe_dump(config))
+    run(tmp_path, "all_figures", config=tmp_path / "last.yaml")
+    kept = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("model.pt"))
+    assert kept == [f"results/tiny/blobs/{arm}/seed0/round2/model.pt"
+                    for arm in ("pweighted_beam4", "random")]  # fmt: skip
+    same_table(ref_dir / METRICS, tmp_path / METRICS)
+    # the deleted checkpoints are not missing outputs: nothing is planned again
+    assert "Nothing to be done" in run(tmp_path, "-n", "all_figures", config=tmp_path / "last.yaml")

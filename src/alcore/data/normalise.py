@@ -7,7 +7,9 @@ import torch
 from torch import Tensor
 
 
-def pixel_stats(images: np.ndarray, chunk: int = 4096) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def pixel_stats(
+    images: np.ndarray, chunk: int = 4096
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of uint8 images on the [0, 1] scale, without a float copy.
 
     Args:

@@ -109,8 +109,9 @@ def load_torchvision(
     """Load ``cifar10``, ``cifar100`` or ``svhn`` as a `DatasetBundle`.
 
     Returns pool inputs (50000 or 73257, 3, 32, 32) and test inputs (10000 or 26032, 3, 32, 32),
-    uint8, normalised per batch with the train split's fixed per-channel mean/std; labels int64. Rows keep
-    torchvision's order, so pool index i is the i-th training image of the official files.
+    uint8, normalised per batch with the train split's fixed per-channel mean/std; labels
+    int64. Rows keep torchvision's order, so pool index i is the i-th training image of the
+    official files.
     ``seed`` is unused: the official split is fixed.
     """
     resolve_options(name, options, TORCHVISION_DEFAULTS)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import warnings
 
 import numpy as np
 import pyarrow as pa
@@ -40,7 +39,7 @@ def vector_column(values: Tensor | np.ndarray, dtype: type = np.float32) -> pa.A
     contiguous ``dtype`` on the CPU)."""
     if not isinstance(values, np.ndarray):  # a torch tensor
         values = values.detach().cpu().numpy()
-    array = np.ascontiguousarray(values, dtype=dtype)
+    array: np.ndarray = np.ascontiguousarray(values, dtype=dtype)
     return pa.FixedSizeListArray.from_arrays(pa.array(array.reshape(-1)), array.shape[1])
 
 
@@ -130,7 +129,10 @@ def _compatible(
         if found == accepted:
             return True
         # a declared list<float32> accepts the fixed-size lists that vector_column writes
-        if pa.types.is_list(accepted) and pa.types.is_fixed_size_list(found):
-            if found.value_type == accepted.value_type:
-                return True
+        if (
+            pa.types.is_list(accepted)
+            and pa.types.is_fixed_size_list(found)
+            and found.value_type == accepted.value_type
+        ):
+            return True
     return False

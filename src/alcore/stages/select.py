@@ -45,6 +45,7 @@ def select_round(
     features = probs = None
     if embedding_path is not None:
         embedding = Embedding(embedding_path)
+        assert embedding.pool_features is not None  # read with features
         if embedding.pool_features.shape[0] != n_pool:
             raise StageFileError(
                 embedding_path,

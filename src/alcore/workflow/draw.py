@@ -67,7 +67,7 @@ def _figure3(
 
     from alcore.analysis import grid_points
     from alcore.figures import figure3
-    from alcore.stages.embed import predict
+    from alcore.select.baselines import doubt_from_probs
     from alcore.stages.train import model_from_checkpoint
 
     bundle = _first_dataset(experiment, config)
@@ -84,8 +84,9 @@ def _figure3(
     }
     net, _ = model_from_checkpoint(model)
     grid = grid_points(GRID)  # (G, G, 2)
-    probs, _ = predict(net, torch.from_numpy(grid.reshape(-1, 2)).float(), torch.device("cpu"))
-    doubt = (1.0 - probs.max(dim=1).values).numpy().reshape(GRID, GRID)
+    with torch.no_grad():  # the model's doubt over the plane: (G * G, 2) -> (G * G, C)
+        probs = net(torch.from_numpy(grid.reshape(-1, 2)).float()).softmax(dim=1)
+    doubt = doubt_from_probs(probs).numpy().reshape(GRID, GRID)
     return figure3(bundle.pool_inputs.numpy(), steps, doubt, pool_labels=bundle.pool_labels.numpy())
 
 

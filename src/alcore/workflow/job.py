@@ -82,7 +82,7 @@ class Job:
             from alcore.data.imagefolder import imagefolder_pool_size
 
             return imagefolder_pool_size(data_dir=Path(settings.data_dir), options=settings.options)
-        return self.bundle().n_pool
+        return int(self.bundle().n_pool)
 
     def bundle(self) -> DatasetBundle:
         from alcore.data import load_dataset

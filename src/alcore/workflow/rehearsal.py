@@ -77,8 +77,10 @@ def main() -> None:
 
 def write_config(here: Path, size: float) -> dict[str, Any]:
     """configs/rehearsal.yaml with its folders under ``here`` and its sizes scaled."""
-    config = yaml.safe_load(BASE_CONFIG.read_text())
-    config.update(results=str(here / "results"), logs=str(here / "logs"), data_dir=str(here / "data"))
+    config: dict[str, Any] = yaml.safe_load(BASE_CONFIG.read_text())
+    config.update(
+        results=str(here / "results"), logs=str(here / "logs"), data_dir=str(here / "data")
+    )
     for experiment in config["experiments"].values():
         for dataset in experiment["datasets"].values():
             dataset["initial"] = max(10, round(dataset["initial"] * size))
@@ -133,7 +135,8 @@ def job_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"job": rule, "run": str(run), "wall_s": float(record["s"]),
                      "peak_rss_mb": float(record["max_rss"]), "output_mb": size})  # fmt: skip
     order = list(STAGE_FILES)
-    rows.sort(key=lambda r: (r["run"].split("/round")[-1], order.index(r["job"]), r["run"]))
+    rows.sort(key=lambda r: (str(r["run"]).split("/round")[-1], order.index(str(r["job"])),
+                             str(r["run"])))  # fmt: skip
     return rows
 
 

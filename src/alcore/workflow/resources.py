@@ -62,7 +62,7 @@ def data_size(settings: DatasetSettings) -> DataSize:
     if settings.name in ("blobs", "quadrants"):
         return DataSize(int(options["n_pool"]), int(options["n_test"]), 2 * 4)
     # imagefolder: count the files (the split between pool and test does not change the sum)
-    size = int(options["image_size"])  # type: ignore[call-overload]
+    size = int(str(options["image_size"]))
     root = Path(settings.data_dir) / str(options["root"])
     return DataSize(_count_files(str(root)), 0, 3 * size * size)
 
