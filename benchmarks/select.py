@@ -7,10 +7,19 @@ checks that alcore's greedy picks the same points as the baseline.
     python benchmarks/select.py            # the full grid of the README (about 40 minutes here)
     python benchmarks/select.py --quick    # N=5,000, b=500: a minute
     python benchmarks/select.py --device cuda --sklearn-budgets 0
+    python benchmarks/select.py --min-distance   # the first pass against torch.cdist
+    python benchmarks/select.py --memory         # N=50,000, D=4,096: peak memory, progress
 
 Columns: seconds for the whole call (initial min distances included), picks per second,
 effective GB/s against the N*D*4 bytes each pick must read, and the peak memory the call adds
 on top of the features (RSS on the CPU, the CUDA allocator's peak on a GPU).
+
+``--min-distance`` times ``alcore.select.min_distances`` (paper Algorithm 3, exact) against
+``torch.cdist(x, c).min(dim=1)`` (float32 expansion, not exact) on the same input, with how
+many rows the old screen (plain expansion, loose margin, whole-tile recompute) left undecided
+and how many pairs the current pass computes directly. ``--memory`` runs greedy and pweighted
+beam 10 for 400 picks at N=50,000, D=4,096, each in a fresh process, and reports the peak
+memory and the longest wait between two progress callbacks.
 """
 
 from __future__ import annotations
@@ -40,31 +49,54 @@ import numpy as np
 import torch
 from sklearn.metrics import pairwise_distances
 
-from alcore.select import coreset_search
+from alcore.select import coreset_search, distances, min_distances
 
 _LIBC = ctypes.CDLL("libc.so.6")
 DIM = 512
 N_LABELLED = 1000
 N_CLUSTERS = 10
+DEFAULT_DATA = "gaussian,clustered"
 
 
 @dataclass(frozen=True)
 class Case:
-    data: str
+    data: str  # gaussian, clustered or vgg-like
     n: int
     budget: int
+    dim: int = DIM
+    n_labelled: int = N_LABELLED
+
+
+def vgg_like(
+    n: int, dim: int, g: torch.Generator, classes: int = 10, rank: int = 64
+) -> torch.Tensor:
+    """(n, dim) float32 non-negative sparse features like a CNN's ReLU layer (VGG fc7).
+
+    ReLU of a random rank-64 projection of 10 tight latent clusters plus noise, about half the
+    entries 0 (tests/select/cases.py has the same generator). Distances concentrate: a point's
+    distances to its own class's centres differ by less than a float32 screening margin.
+    """
+    means = 6.0 * torch.randn(classes, rank, generator=g)
+    latent = means[torch.randint(classes, (n,), generator=g)]
+    latent += 0.3 * torch.randn(n, rank, generator=g)
+    projection = torch.randn(rank, dim, generator=g) / rank**0.5
+    features: torch.Tensor = latent @ projection - 1.0 + 0.3 * torch.randn(n, dim, generator=g)
+    return features.clamp_(min=0.0)
 
 
 def make_features(case: Case, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(N, 512) float32 features, a labelled mask of 1,000 and doubt in [0, 0.9)."""
+    """(N, D) float32 features, a labelled mask and doubt in [0, 0.9)."""
     g = torch.Generator().manual_seed(seed)
-    features = torch.randn(case.n, DIM, generator=g)
+    if case.data == "vgg-like":
+        features = vgg_like(case.n, case.dim, g)
+    else:
+        features = torch.randn(case.n, case.dim, generator=g)
     if case.data == "clustered":
         # well-separated class-like clusters: centres 4x further apart than the points' spread
-        centres = 4.0 * torch.randn(N_CLUSTERS, DIM, generator=g)
+        centres = 4.0 * torch.randn(N_CLUSTERS, case.dim, generator=g)
         features += centres[torch.randint(N_CLUSTERS, (case.n,), generator=g)]
     labelled = torch.zeros(case.n, dtype=torch.bool)
-    labelled[torch.randperm(case.n, generator=g)[:N_LABELLED]] = True
+    labelled[torch.randperm(case.n, generator=g)[: case.n_labelled]] = True
     doubt = 0.9 * torch.rand(case.n, generator=g)
     return features, labelled, doubt
 
@@ -138,15 +170,41 @@ def timed(run: Callable[[], object], device: torch.device) -> tuple[float, int, 
 
 
 METHODS = ("greedy", "greedy (no pruning)", "pweighted", "pweighted beam 20", "sklearn per pick")
+BEAM_WIDTHS = {"pweighted beam 10": 10, "pweighted beam 20": 20}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed call: seconds, peak extra bytes, picks, agreement with another method's picks
+    (or ""), and the longest time between two progress callbacks (or with the call's ends)."""
+
+    seconds: float
+    extra: int
+    picks: np.ndarray
+    agreement: str = ""
+    progress_gap: float = float("nan")
+
+
+class ProgressGap:
+    """A progress callback that keeps the longest time between two calls."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.longest = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def finish(self) -> float:
+        return max(self.longest, time.perf_counter() - self.last)
 
 
 def run_method(
     case: Case, method: str, device: torch.device, compare_with: np.ndarray | None = None
-) -> tuple[float, int, np.ndarray, str]:
-    """Time one method on one case in this process.
-
-    Returns (seconds, peak extra bytes, picks, agreement with ``compare_with`` or "").
-    """
+) -> Run:
+    """Time one method on one case in this process."""
     features, labelled, doubt = make_features(case)
     if method == "sklearn per pick":
         host_features, host_labelled = features.numpy(), labelled.numpy()
@@ -156,25 +214,30 @@ def run_method(
         )
         picks = np.asarray(picks)
         agreement = "" if compare_with is None else _agreement(case, picks, compare_with)
-        return seconds, extra, picks, agreement
+        return Run(seconds, extra, picks, agreement)
     features, labelled, doubt = features.to(device), labelled.to(device), doubt.to(device)
     # warm up kernels and thread pools so that the timed call is not charged for them
     coreset_search(features[:2000], labelled[:2000], 20, doubt[:2000], True, 4)
-    runs: dict[str, Callable[[], object]] = {
-        "greedy": lambda: coreset_search(features, labelled, case.budget),
-        "greedy (no pruning)": lambda: coreset_search(features, labelled, case.budget, prune=False),
-        "pweighted": lambda: coreset_search(features, labelled, case.budget, doubt, True),
-        "pweighted beam 20": lambda: coreset_search(
-            features, labelled, case.budget, doubt, True, 20
-        ),
-    }
-    seconds, extra, result = timed(runs[method], device)
-    return seconds, extra, result.picks.cpu().numpy(), ""  # type: ignore[attr-defined]
+    weighted = method.startswith("pweighted")
+    width = BEAM_WIDTHS.get(method, 1)
+    prune = False if method == "greedy (no pruning)" else None
+    gaps: list[ProgressGap] = []
+
+    def run() -> object:
+        gaps.append(ProgressGap())  # the clock starts with the call
+        return coreset_search(
+            features, labelled, case.budget, doubt if weighted else None, weighted, width,
+            prune=prune, progress=gaps[-1],
+        )  # fmt: skip
+
+    seconds, extra, result = timed(run, device)
+    picks = result.picks.cpu().numpy()  # type: ignore[attr-defined]
+    return Run(seconds, extra, picks, "", gaps[-1].finish())
 
 
 def run_isolated(
     case: Case, method: str, device: torch.device, compare_with: np.ndarray | None = None
-) -> tuple[float, int, np.ndarray, str]:
+) -> Run:
     """:func:`run_method` in a fresh process, so that peak memory is this method's alone.
 
     The parent does no numerical work meanwhile: idle BLAS threads of a busy parent would
@@ -195,17 +258,22 @@ def run_isolated(
         if done.returncode != 0:
             raise RuntimeError(f"{method} on {case} failed:\n{done.stderr}")
         answer = json.loads(done.stdout.strip().splitlines()[-1])
-        return answer["seconds"], answer["extra"], np.load(picks_path), answer["agreement"]
+        return Run(
+            answer["seconds"], answer["extra"], np.load(picks_path), answer["agreement"],
+            answer["progress_gap"],
+        )  # fmt: skip
 
 
 def child(request_json: str) -> None:
     request = json.loads(request_json)
     compare = None if request["compare"] is None else np.load(request["compare"])
-    seconds, extra, picks, agreement = run_method(
+    done = run_method(
         Case(**request["case"]), request["method"], torch.device(request["device"]), compare
     )
-    np.save(request["picks"], picks)
-    print(json.dumps({"seconds": seconds, "extra": extra, "agreement": agreement}))
+    np.save(request["picks"], done.picks)
+    answer = {"seconds": done.seconds, "extra": done.extra, "agreement": done.agreement,
+              "progress_gap": done.progress_gap}  # fmt: skip
+    print(json.dumps(answer))
 
 
 def run_case(
@@ -215,17 +283,19 @@ def run_case(
     isolate: bool,
     methods: tuple[str, ...] = METHODS,
 ) -> list[dict[str, object]]:
-    feature_bytes = case.n * DIM * 4
-    rows, picks = [], {}
+    feature_bytes = case.n * case.dim * 4
+    rows: list[dict[str, object]] = []
+    picks: dict[str, np.ndarray] = {}
     for method in methods:
         if method == "sklearn per pick" and not (with_sklearn and "greedy" in picks):
             continue
         run = run_isolated if isolate else run_method
         compare = picks["greedy"] if method == "sklearn per pick" else None
-        seconds, extra, picks[method], agreement = run(case, method, device, compare)
+        done = run(case, method, device, compare)
+        seconds, extra, picks[method] = done.seconds, done.extra, done.picks
         row = _row(case, method, seconds, extra, feature_bytes, feature_bytes)
         if method == "sklearn per pick":
-            row["same picks"] = agreement
+            row["same picks"] = done.agreement
             for other in rows:
                 other["vs sklearn"] = f"{seconds / float(other['seconds']):.1f}x"  # type: ignore[arg-type]
         rows.append(row)
@@ -262,8 +332,8 @@ def _format(row: dict[str, object]) -> str:
     return "  ".join(f"{k}={v}" for k, v in row.items())
 
 
-def markdown(rows: list[dict[str, object]]) -> str:
-    columns = [
+def markdown(rows: list[dict[str, object]], columns: list[str] | None = None) -> str:
+    columns = columns or [
         "data", "N", "b", "method", "seconds", "picks/s", "GB/s",
         "peak extra MB", "x features", "vs sklearn", "same picks",
     ]  # fmt: skip
@@ -273,12 +343,127 @@ def markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+class PairCounter:
+    """Counts the pairs the min-distance pass computes directly, by wrapping its direct kernel
+    (one Python call per tile: no measurable cost), and the rows with several in one tile."""
+
+    def __init__(self, n_points: int):
+        self.pairs = 0
+        self.undecided = torch.zeros(n_points, dtype=torch.bool)
+
+    def __enter__(self) -> PairCounter:
+        self.original = distances.exact_pairs_at
+        distances.exact_pairs_at = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        distances.exact_pairs_at = self.original
+
+    def __call__(
+        self, space: distances.Workspace, rows: torch.Tensor, cols: torch.Tensor
+    ) -> torch.Tensor:
+        self.pairs += int(rows.shape[0])
+        values, counts = torch.unique_consecutive(rows, return_counts=True)
+        self.undecided[values[counts > 1]] = True
+        return self.original(space, rows, cols)
+
+
+def old_screen_undecided(
+    features: torch.Tensor, labelled: torch.Tensor, block: int = 1024, sample: int = 8192
+) -> float:
+    """Share of rows that the previous pass (expansion with ``2 (D + 4) eps (|x|^2 + |c|^2)``
+    margin) left undecided in some tile, and so recomputed against the whole tile; estimated
+    on the first ``sample`` rows (the rows are in random order)."""
+    mean = features.mean(dim=0)
+    centres = features[labelled] - mean
+    centre_sq = centres.square().sum(dim=1)
+    gamma = 2.0 * (features.shape[1] + 4) * float(torch.finfo(torch.float32).eps)
+    undecided = 0
+    for start in range(0, min(sample, features.shape[0]), block):
+        rows = features[start : start + block] - mean
+        row_sq = rows.square().sum(dim=1)
+        hit = torch.zeros(rows.shape[0], dtype=torch.bool)
+        for col in range(0, centres.shape[0], block):
+            c, c_sq = centres[col : col + block], centre_sq[col : col + block]
+            screened = torch.addmm(row_sq[:, None] + c_sq[None, :], rows, c.T, alpha=-2.0)
+            margin = gamma * (row_sq[:, None] + c_sq[None, :])
+            upper = (screened + margin).min(dim=1, keepdim=True).values
+            hit |= (screened - margin <= upper).sum(dim=1) > 1
+        undecided += int(hit.sum())
+    return undecided / min(sample, features.shape[0])
+
+
+MIN_DISTANCE_CASES = ((8000, 1000), (50000, 5000))  # (N, labelled)
+
+
+def min_distance_rows(dims: list[int], data: list[str]) -> list[dict[str, object]]:
+    """alcore's exact first pass against ``torch.cdist(x, c).min(dim=1)`` on the same input."""
+    rows: list[dict[str, object]] = []
+    for kind in data:
+        for n, n_labelled in MIN_DISTANCE_CASES:
+            for dim in dims:
+                case = Case(kind, n, 0, dim, n_labelled)
+                features, labelled, _ = make_features(case)
+                centres = features[labelled]
+                min_distances(features[:2048], labelled[:2048])  # warm up
+                torch.cdist(features[:2048], centres[:256]).min(dim=1)
+                with PairCounter(n) as counter:
+                    start = time.perf_counter()
+                    ours = min_distances(features, labelled)
+                    seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                theirs = torch.cdist(features, centres).min(dim=1)
+                cdist_seconds = time.perf_counter() - start
+                free = ~labelled
+                centre_index = labelled.nonzero().squeeze(1)
+                other = int((centre_index[theirs.indices] != ours.nearest)[free].sum())
+                old_undecided = old_screen_undecided(features, labelled)
+                undecided = float(counter.undecided.float().mean())
+                row: dict[str, object] = {
+                    "data": kind, "N": n, "L": n_labelled, "D": dim,
+                    "alcore s": round(seconds, 2), "cdist+min s": round(cdist_seconds, 2),
+                    "ratio": round(seconds / cdist_seconds, 2),
+                    "old undecided rows": f"{100 * old_undecided:.0f}%",
+                    "rows with >1 contender": f"{100 * undecided:.1f}%",
+                    "direct pairs/row": round(counter.pairs / n, 2),
+                    "cdist's nearest differs": other,
+                }  # fmt: skip
+                print(_format(row), flush=True)
+                rows.append(row)
+                del features, labelled, centres, ours, theirs
+                gc.collect()
+    return rows
+
+
+def memory_rows(device: torch.device) -> list[dict[str, object]]:
+    """Peak memory of 400 picks at N=50,000, D=4,096 (819 MB of float32 features), each method
+    in a fresh process, and the longest wait between two progress callbacks."""
+    rows: list[dict[str, object]] = []
+    for kind in ("vgg-like", "gaussian"):
+        case = Case(kind, 50000, 400, 4096)
+        feature_bytes = case.n * case.dim * 4
+        for method in ("greedy", "pweighted beam 10"):
+            done = run_isolated(case, method, device)
+            row: dict[str, object] = {
+                "data": kind, "N": case.n, "D": case.dim, "b": case.budget, "method": method,
+                "seconds": round(done.seconds, 1),
+                "features MB": round(feature_bytes / 2**20),
+                "peak extra MB": round(done.extra / 2**20),
+                "x features": round(done.extra / feature_bytes, 2),
+                "peak / features": round(1 + done.extra / feature_bytes, 2),
+                "longest progress gap s": round(done.progress_gap, 1),
+            }  # fmt: skip
+            print(_format(row), flush=True)
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=5,000, b=500 only")
     parser.add_argument("--sizes", default="5000,20000,50000")
     parser.add_argument("--budgets", default="500,2000,5000")
-    parser.add_argument("--data", default="gaussian,clustered")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="gaussian, clustered, vgg-like")
     parser.add_argument(
         "--sklearn-budgets",
         default="500,2000",
@@ -292,8 +477,21 @@ def main() -> None:
     parser.add_argument(
         "--methods", default=",".join(METHODS), help=f"comma-separated subset of {METHODS}"
     )
+    parser.add_argument(
+        "--min-distance", action="store_true",
+        help="time the exact first pass against torch.cdist (N=8,000 and 50,000)",
+    )  # fmt: skip
+    parser.add_argument("--dims", default="512,4096", help="feature sizes for --min-distance")
+    parser.add_argument(
+        "--memory", action="store_true",
+        help="peak memory and progress of 400 picks at N=50,000, D=4,096",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, help="torch threads (children inherit them)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
+        torch.set_num_threads(args.threads)
     if args.child:
         child(args.child)
         return
@@ -306,7 +504,12 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}"
     )
     rows: list[dict[str, object]] = []
-    for data in args.data.split(","):
+    if args.min_distance:
+        data = ["vgg-like", "gaussian"] if args.data == DEFAULT_DATA else args.data.split(",")
+        rows = min_distance_rows([int(d) for d in args.dims.split(",")], data)
+    elif args.memory:
+        rows = memory_rows(device)
+    for data in [] if args.min_distance or args.memory else args.data.split(","):
         for n in sizes:
             for budget in budgets:
                 if budget > n - N_LABELLED:
@@ -316,7 +519,7 @@ def main() -> None:
                     case, device, budget in sklearn_budgets, not args.no_isolate,
                     tuple(args.methods.split(",")),
                 )  # fmt: skip
-    table = markdown(rows)
+    table = markdown(rows, list(rows[0]) if rows and (args.min_distance or args.memory) else None)
     print(table)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,23 @@ class Progress:
         return text
 
 
+class PhaseProgress:
+    """A ``progress(phase, done, total)`` callback (the selection engine's) as log lines: one
+    :class:`Progress` per phase (e.g. the first min-distance pass, then the picks)."""
+
+    def __init__(self, task: str, log: logging.Logger, *, interval: float = DEFAULT_INTERVAL):
+        self.task, self.log, self.interval = task, log, interval
+        self.phases: dict[str, Progress] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.phases:
+            unit = "picks" if phase == "picks" else "tiles"
+            self.phases[phase] = Progress(
+                f"{self.task}, {phase}", total, unit, self.log, interval=self.interval
+            )
+        self.phases[phase].update(done)
+
+
 def format_seconds(duration: float) -> str:
     """``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
     seconds = round(duration)

@@ -17,6 +17,14 @@ def pairwise(x: np.ndarray) -> np.ndarray:
     return np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2))
 
 
+def squared_to_centers(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """(N, L) float64 squared distances to the True entries of ``centers``, a row at a time
+    (memory O(L x D), for high dimensions)."""
+    x = np.asarray(x, dtype=np.float64)
+    c = x[centers]
+    return np.stack([((row[None, :] - c) ** 2).sum(axis=1) for row in x])
+
+
 def min_distance(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """m(i) = min over the True entries of ``centers`` of |x_i - x_j|."""
     return pairwise(x)[:, centers].min(axis=1)

@@ -1,10 +1,13 @@
 import numpy as np
 import pytest
 import torch
-from cases import clustered, labelled_mask
+from cases import clustered, integer_ties, labelled_mask, vgg_like
 from reference import min_distance as reference_min_distance
+from reference import squared_to_centers
+from torch import Tensor
 
-from alcore.select import min_distances
+from alcore.select import distances, min_distances
+from alcore.select.distances import error_bound, exact_pairs_at, expanded_squared, make_workspace
 
 
 def test_points_on_a_line_by_hand():
@@ -44,3 +47,114 @@ def test_input_is_not_modified():
     copy = features.clone()
     min_distances(features, labelled_mask(40, 4, 0))
     assert torch.equal(features, copy)
+
+
+def brute_force(features: torch.Tensor, labelled: torch.Tensor) -> tuple[Tensor, Tensor]:
+    """Direct distances of every (point, centre) pair with the engine's own direct kernel:
+    (N,) the smallest, (N,) the smallest labelled index attaining it."""
+    space = make_workspace(features)
+    centers = labelled.nonzero().squeeze(1)
+    n, n_centers = features.shape[0], centers.shape[0]
+    rows = torch.arange(n).repeat_interleave(n_centers)
+    cols = centers.repeat(n)
+    direct = exact_pairs_at(space, rows, cols).view(n, n_centers)
+    distance = direct.min(dim=1).values
+    first = (direct == distance[:, None]).int().argmax(dim=1)  # first minimum
+    nearest = centers[first]
+    distance[centers], nearest[centers] = 0.0, centers
+    return distance, nearest
+
+
+def old_screen_ambiguous_fraction(features: torch.Tensor, labelled: torch.Tensor) -> float:
+    """Share of rows whose runner-up the plain expansion and its margin cannot rule out."""
+    space = make_workspace(features)
+    centers = labelled.nonzero().squeeze(1)
+    sq, center_sq = space.sq_norms, space.sq_norms[centers]
+    screened = expanded_squared(space.points, sq, space.points[centers], center_sq)
+    margin = error_bound(space, sq[:, None], center_sq[None, :])
+    upper = (screened + margin).min(dim=1, keepdim=True).values
+    return float(((screened - margin <= upper).sum(dim=1) > 1).float().mean())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("dim", "block_size"), [(2048, 64), (4096, 1024)])
+@pytest.mark.parametrize("kind", ["vgg-like", "two tight clusters"])
+def test_high_dimension_concentrated_distances(kind, dim, block_size, dtype):
+    if kind == "vgg-like":
+        features = vgg_like(400, dim, seed=dim)
+    else:  # distances of ~1 between points of norm ~500: float32 products are off by more
+        features = clustered(400, dim, 2, seed=dim, spread=0.01)
+    features = features.to(dtype)
+    labelled = labelled_mask(400, 100, seed=1)
+    # the case is hard: the plain float32 screen leaves most rows undecided
+    assert old_screen_ambiguous_fraction(features.float(), labelled) > 0.5
+    result = min_distances(features, labelled, block_size=block_size)
+    # exactly what direct distances to every centre give, ties to the smallest index
+    distance, nearest = brute_force(features, labelled)
+    assert torch.equal(result.distance, distance)
+    assert torch.equal(result.nearest, nearest)
+    # and what float64 decides, but for genuine float32 near-ties
+    x = features.double().numpy()
+    expected = np.sqrt(squared_to_centers(x, labelled.numpy()).min(axis=1))
+    rtol = 1e-5 if dtype == torch.float32 else 1e-12
+    np.testing.assert_allclose(result.distance.numpy(), expected, rtol=rtol)
+    attained = np.linalg.norm(x - x[result.nearest.numpy()], axis=1)
+    np.testing.assert_allclose(attained, expected, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("block_size", [16, 100, 1024])
+def test_exact_ties_and_near_ties(block_size, dtype):
+    features = integer_ties(512, 2048, seed=3).to(dtype)  # every step exact in float32
+    labelled = labelled_mask(512, 128, seed=3)
+    centers = labelled.nonzero().squeeze(1)
+    # a duplicated centre in a later block, an unlabelled copy of it and a point next to it
+    free = (~labelled).nonzero().squeeze(1)
+    features[centers[100]] = features[centers[3]]
+    features[free[0]] = features[centers[3]]
+    features[free[1]] = features[centers[3]]
+    features[free[1], 0] += 1.0
+    exact_sq = squared_to_centers(features.double().numpy(), labelled.numpy())
+    np.testing.assert_array_equal(exact_sq, np.rint(exact_sq))  # integers, computed exactly
+    lowest = exact_sq.min(axis=1)
+    assert ((exact_sq == lowest[:, None]).sum(axis=1) > 1).sum() > 30  # exact ties
+    assert ((exact_sq <= lowest[:, None] + 1).sum(axis=1) > 1).sum() > 100  # gaps of 1
+    result = min_distances(features, labelled, block_size=block_size)
+    first = centers.numpy()[(exact_sq == lowest[:, None]).argmax(axis=1)]
+    first[centers.numpy()] = centers.numpy()
+    assert result.nearest.tolist() == first.tolist()
+    expected = np.sqrt(np.where(labelled.numpy(), 0.0, lowest))
+    assert result.distance.tolist() == expected.astype(result.distance.numpy().dtype).tolist()
+    assert int(result.nearest[free[0]]) == int(result.nearest[free[1]]) == int(centers[3])
+
+
+def test_only_contender_pairs_are_computed_directly(monkeypatch):
+    features = vgg_like(400, 4096, seed=5)
+    labelled = labelled_mask(400, 100, seed=5)
+    counted = []
+
+    def counting(space, rows, cols):
+        counted.append(rows.shape[0])
+        return exact_pairs_at(space, rows, cols)
+
+    monkeypatch.setattr(distances, "exact_pairs_at", counting)
+    result = min_distances(features, labelled, block_size=1024)
+    # the old pass recomputed each undecided row against the whole tile (100 pairs)
+    assert sum(counted) < 4 * 400
+    distance, nearest = brute_force(features, labelled)
+    assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
+
+
+def test_progress_counts_tiles():
+    features = torch.randn(100, 5, generator=torch.Generator().manual_seed(0))
+    labelled = labelled_mask(100, 30, seed=0)
+    calls = []
+    with_progress = min_distances(
+        features, labelled, block_size=16, progress=lambda *call: calls.append(call)
+    )
+    total = 7 * 2  # ceil(100 / 16) row blocks x ceil(30 / 16) blocks of centres
+    assert calls == [("min-distance", done, total) for done in range(1, total + 1)]
+    assert all(type(done) is int and type(t) is int for _, done, t in calls)
+    without = min_distances(features, labelled, block_size=16)
+    assert torch.equal(with_progress.distance, without.distance)
+    assert torch.equal(with_progress.nearest, without.nearest)

@@ -160,3 +160,33 @@ def test_cuda_matches_cpu(beam_width):
     gpu = coreset(features.cuda(), labelled.cuda(), 200, doubt.cuda(), True, beam_width)
     assert gpu.device.type == "cuda"
     assert torch.equal(cpu, gpu.cpu())
+
+
+@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize(("weighted", "beam_width"), [(False, 1), (True, 1), (True, 4)])
+def test_progress_is_reported_and_changes_nothing(weighted, beam_width, prune):
+    features = clustered(700, 12, 5, seed=8)
+    labelled = labelled_mask(700, 40, 8)
+    doubt = torch.rand(700, generator=torch.Generator().manual_seed(8)) * 0.9
+    calls = []
+    reported = coreset_search(
+        features, labelled, 50, doubt, weighted, beam_width,
+        block_size=128, prune=prune, progress=lambda *call: calls.append(call),
+    )  # fmt: skip
+    silent = coreset_search(
+        features, labelled, 50, doubt, weighted, beam_width, block_size=128, prune=prune
+    )
+    assert torch.equal(reported.beams, silent.beams)
+    assert torch.equal(reported.scores, silent.scores)
+    tiles = 6 * 1  # ceil(700 / 128) row blocks x one block of 40 centres
+    assert calls == [("min-distance", done, tiles) for done in range(1, tiles + 1)] + [
+        ("picks", done, 50) for done in range(1, 51)
+    ]
+    assert all(type(done) is int and type(total) is int for _, done, total in calls)
+
+
+def test_progress_with_no_picks():
+    features = torch.randn(30, 3, generator=torch.Generator().manual_seed(0))
+    calls = []
+    coreset_search(features, labelled_mask(30, 5, 0), 0, progress=lambda *c: calls.append(c))
+    assert calls == [("min-distance", 1, 1)]

@@ -2,7 +2,7 @@ import pytest
 import torch
 from cases import clustered, labelled_mask
 
-from alcore.select import STRATEGIES, Options, Pool, coreset, select
+from alcore.select import STRATEGIES, Options, Pool, coreset, coreset_radii, select
 
 
 def pool(with_probs=True):
@@ -48,3 +48,27 @@ def test_errors_name_the_problem():
         select("margin", pool(), 1, Options(beam_width=4))
     with pytest.raises(ValueError, match=r"seeded torch\.Generator"):
         select("random", pool(), 1)
+
+
+def test_coreset_kind_reports_progress():
+    p = pool()
+    calls = []
+    options = Options(weighted=True, beam_width=2, progress=lambda *call: calls.append(call))
+    result = select("coreset", p, 12, options)
+    assert torch.equal(result.picks, select("coreset", p, 12, Options(True, 2)).picks)
+    assert calls[0] == ("min-distance", 1, 1)  # 200 points, 10 labelled: one tile
+    assert calls[1:] == [("picks", done, 12) for done in range(1, 13)]
+
+
+@pytest.mark.parametrize("kind", ["random", "entropy"])
+def test_other_kinds_report_the_radii_passes(kind):
+    p = pool()
+    calls = []
+    generator = torch.Generator().manual_seed(0)
+    options = Options(generator=generator, progress=lambda *call: calls.append(call))
+    result = select(kind, p, 15, options)
+    assert calls == [("min-distance", 1, 1), ("min-distance to picks", 1, 1)]
+    after = p.labelled.clone()
+    after[result.picks] = True
+    assert result.before == coreset_radii(p.features, p.labelled, p.doubt())
+    assert result.after == coreset_radii(p.features, after, p.doubt())  # exactly

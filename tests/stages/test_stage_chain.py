@@ -1,5 +1,6 @@
 """Two chained rounds of train -> embed -> select -> evaluate on digits and a toy set."""
 
+import logging
 import math
 
 import numpy as np
@@ -189,3 +190,18 @@ def test_select_refuses_an_embedding_of_another_labelled_set(blobs, tmp_path):
         select_round(tmp_path / "l.parquet", tmp_path / "emb.parquet", PWEIGHTED_BEAM, 5,
                      dataset="blobs", seed=0, round_=0, acquisitions_out=tmp_path / "a.parquet",
                      labelled_out=tmp_path / "n.parquet")  # fmt: skip
+
+
+def test_select_logs_the_progress_of_both_engine_phases(blobs, tmp_path, caplog):
+    labelled = initial_labelled(blobs.n_pool, 20, 0)
+    train_round(blobs, labelled, blobs_settings(), 0, 0, tmp_path / "m.pt")
+    embed_round(blobs, tmp_path / "m.pt", labelled, tmp_path / "emb.parquet")
+    write_labelled(labelled, torch.full_like(labelled, -1), blobs.n_pool, tmp_path / "l.parquet")
+    with caplog.at_level(logging.INFO, logger="alcore.stages.select"):
+        select_round(tmp_path / "l.parquet", tmp_path / "emb.parquet", PWEIGHTED_BEAM, 12,
+                     dataset="blobs", seed=0, round_=0, acquisitions_out=tmp_path / "a.parquet",
+                     labelled_out=tmp_path / "n.parquet")  # fmt: skip
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("select pweighted_beam4 round 0, picks: 12/12 picks (100%)")
+               for line in lines)  # fmt: skip
+    assert any(", min-distance: " in line and "(100%)" in line for line in lines)

@@ -16,7 +16,7 @@ from alcore.select.baselines import (
     random_selection,
 )
 from alcore.select.coreset import CoresetResult, coreset, coreset_search
-from alcore.select.distances import MinDistances, min_distances
+from alcore.select.distances import MinDistances, ProgressFn, min_distances
 from alcore.select.radii import Radii, coreset_radii
 from alcore.select.strategies import STRATEGIES, Options, Pool, Selection, select
 
@@ -26,6 +26,7 @@ __all__ = [
     "MinDistances",
     "Options",
     "Pool",
+    "ProgressFn",
     "Radii",
     "Selection",
     "coreset",

@@ -27,14 +27,16 @@ from torch import Tensor
 from alcore.select._backoff import Backoff
 from alcore.select.distances import (
     MinDistances,
+    ProgressFn,
     Workspace,
+    chunk_rows,
     error_bound,
     exact_to_point,
     expanded_squared,
 )
 from alcore.select.greedy import _BOUND_MARGIN, _DENSE_FRACTION
 
-_ROW_CHUNK = 8192  # pool rows updated at a time: bounds the memory of the gathers
+_ROW_CHUNK = 8192  # pool rows updated at a time (views); gathers take chunk_rows(D)
 
 # Fixed-point scale of the U sums: -log(confidence) <= 37 for any doubt < 1 in float64, so
 # sums of up to 10^6 picks fit in int64.
@@ -71,11 +73,13 @@ def beam_search(
     doubt: Tensor | None,
     width: int,
     prune: bool,
+    progress: ProgressFn | None = None,
 ) -> BeamTrace:
     """Beam search of ``width`` beams for ``budget`` picks from the labelled set's ``start``.
 
     score_weight: (N,) doubt to weight the scores with, or None for plain min distances.
     doubt: (N,) in [0, 1) to rank beams by U, or None for U = 0 (only sensible for width 1).
+    progress: called as ``progress("picks", steps done, budget)`` after each step.
     Inputs are assumed valid (see :func:`alcore.select.coreset`).
     """
     n_points = space.points.shape[0]
@@ -101,6 +105,8 @@ def beam_search(
         parents, picks = _rank_children(beams, candidates, log_conf, width)
         history.record(step, parents, picks, score[parents, picks])
         beams = beams.extend(space, parents, picks, log_conf, backoff)
+        if progress is not None:
+            progress("picks", step + 1, budget)
     return _backtrack(beams, history, budget)
 
 
@@ -218,7 +224,7 @@ def _add_centers(
     per distinct centre, only for the rows where some beam's value could drop. Given
     ``nearest`` (B, N) (pruning on), first rules out the rows where every beam's bound
     ``|nearest(k) - c| >= 2 m(k)`` holds, and keeps ``nearest`` up to date. Rows go in chunks,
-    so extra memory stays O(chunk x D + B x N).
+    so extra memory stays O(chunk + B x N).
     is_center: (B, N) bool, the labelled set and each beam's picks, new ones included.
     """
     centers, column = torch.unique(picks, return_inverse=True)  # (U,), (B,)
@@ -233,7 +239,8 @@ def _add_centers(
     if rows is None:  # contiguous slices: views, no copies
         chunks = [slice(s, s + _ROW_CHUNK) for s in range(0, n_points, _ROW_CHUNK)]
     else:
-        chunks = [rows[s : s + _ROW_CHUNK] for s in range(0, rows.shape[0], _ROW_CHUNK)]
+        step = min(_ROW_CHUNK, chunk_rows(space.points.shape[1]))  # gathered: (step, D)
+        chunks = [rows[s : s + step] for s in range(0, rows.shape[0], step)]
     for chunk in chunks:
         _update_rows(space, min_distance, nearest, chunk, centers, column, picks)
     beam_rows = torch.arange(n_beams, device=picks.device)
@@ -284,8 +291,9 @@ def _rows_within_bound(
     slot_of_point[slots] = torch.arange(slots.shape[0], device=slots.device)
     center_points, center_sq = space.points[centers], space.sq_norms[centers]
     lower = center_sq.new_empty((centers.shape[0], slots.shape[0]))  # (U, S) <= true distances
-    for start in range(0, slots.shape[0], _ROW_CHUNK):
-        chunk = slots[start : start + _ROW_CHUNK]
+    step = min(_ROW_CHUNK, chunk_rows(space.points.shape[1]))  # gathered: (step, D)
+    for start in range(0, slots.shape[0], step):
+        chunk = slots[start : start + step]
         chunk_sq = space.sq_norms[chunk]
         screened = expanded_squared(space.points[chunk], chunk_sq, center_points, center_sq)
         margin = error_bound(space, chunk_sq[:, None], center_sq[None, :])

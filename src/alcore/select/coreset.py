@@ -21,7 +21,12 @@ from alcore.select._checks import (
     check_labelled,
 )
 from alcore.select.beam import U_SCALE, beam_search, fixed_point_log_confidence
-from alcore.select.distances import DEFAULT_BLOCK_SIZE, _min_distances, make_workspace
+from alcore.select.distances import (
+    DEFAULT_BLOCK_SIZE,
+    ProgressFn,
+    _min_distances,
+    make_workspace,
+)
 from alcore.select.greedy import greedy
 from alcore.select.radii import Radii, radii_from_min_distance
 
@@ -79,27 +84,34 @@ def coreset_search(
     *,
     block_size: int = DEFAULT_BLOCK_SIZE,
     prune: bool | None = None,
+    progress: ProgressFn | None = None,
 ) -> CoresetResult:
     """Like :func:`coreset`, returning the beams, their U and the radii as well.
 
     block_size: tile side of the initial min-distance pass (memory O(block_size^2)).
     prune: skip rows the triangle inequality rules out (exact); default on for the CPU, off
     on CUDA where one dense pass is cheaper than the host round trip the pruning needs.
+    progress: called with Python ints (no device synchronisation of its own) as
+    ``progress("min-distance", tiles done, tiles)`` after each tile of the first pass, then
+    ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
+    to call every time: rate-limit any logging in the callback. It never changes the picks.
     """
     _check_inputs(features, labelled, budget, doubt, weighted, beam_width, block_size)
     if prune is None:
         prune = features.device.type != "cuda"
     space = make_workspace(features)
-    start = _min_distances(space, labelled.nonzero().squeeze(1), block_size)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), block_size, progress)
     score_weight = doubt if weighted else None
     if beam_width == 1:
-        trace = greedy(space, start, labelled, budget, score_weight, prune)
+        trace = greedy(space, start, labelled, budget, score_weight, prune, progress)
         beams, beam_scores = trace.picks[None, :], trace.scores
         beam_u = mean_log_confidence(doubt, trace.picks)
         min_after = trace.min_distance
     else:
         assert doubt is not None  # checked above
-        beam = beam_search(space, start, labelled, budget, score_weight, doubt, beam_width, prune)
+        beam = beam_search(
+            space, start, labelled, budget, score_weight, doubt, beam_width, prune, progress
+        )
         beams, beam_scores, beam_u, min_after = (
             beam.picks,
             beam.scores[0],

@@ -2,12 +2,18 @@
 
 Many-to-many distances run fastest as the expansion ``|x - c|^2 = |x|^2 + |c|^2 - 2 x.c``
 (a matrix product), but its rounding error grows with ``|x|^2``, not with ``|x - c|^2``: for
-tight clusters far from the origin it can exceed the distances themselves. So the expansion
-only *screens*: every value that is stored (a min distance, a pick's score) comes from the
-direct ``sqrt(sum (x - c)^2)``, accurate to a few ulps of the distance itself, and the
-expansion is trusted only to rule candidates out, with a rigorous error margin
-(:attr:`Workspace.gamma`). Kernels work on a mean-centred copy, which keeps ``|x|`` and so the
-margin small.
+tight clusters far from the origin, or concentrated high-dimensional features, it can exceed
+the gaps between the distances themselves. So the expansion only *screens*: every value that
+is stored (a min distance, a pick's score) comes from the direct ``sqrt(sum (x - c)^2)``,
+accurate to a few ulps of the distance itself, and the expansion is trusted only to rule
+candidates out, with a rigorous error margin (:attr:`Workspace.gamma`, or the tighter
+:attr:`Workspace.lower_gamma` of :func:`lower_squared`, which keeps the norms out of the
+product's sum). Kernels work on a mean-centred copy, which keeps ``|x|`` and so the margin
+small.
+
+The first pass (:func:`min_distances`, paper Algorithm 3) computes directly only the pairs the
+screen cannot rule out, so its cost stays that of one matrix product even when the margin
+leaves most rows with several candidates (D = 4,096, ReLU features).
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from torch import Tensor
 from alcore.select._checks import check_block_size, check_features, check_labelled
 
 DEFAULT_BLOCK_SIZE = 1024
-# Elements (rows x D) gathered at a time by the direct kernels: 16 MB of float32.
-_CHUNK_ELEMENTS = 1 << 22
+# Elements (rows x D) gathered at a time by the direct kernels: 4 MB of float32. Small
+# temporaries also keep the C allocator from holding on to much freed memory.
+_CHUNK_ELEMENTS = 1 << 20
 
 ProgressFn = Callable[[str, int, int], None]
 """A progress callback: ``progress(phase, done, total)`` with Python ints."""
@@ -38,26 +45,57 @@ class Workspace:
     """Centred features and their squared norms, shared by all selection kernels.
 
     points: (N, D) float32 (float64 if the input was float64), contiguous, mean-centred.
-    sq_norms: (N,) the squared row norms of ``points``.
-    gamma: the expansion's relative error bound: ``|d2_expanded - d2| <= gamma (|x|^2+|c|^2)``.
+    sq_norms: (N,) the squared row norms of ``points``, summed in float64 and rounded once.
+    gamma: the relative error bound of :func:`expanded_squared`:
+    ``|d2_expanded - d2| <= gamma (|x|^2 + |c|^2)``.
+    lower_gamma: the (about 4 times tighter) bound of :func:`lower_squared`.
     """
 
     points: Tensor
     sq_norms: Tensor
     gamma: float
+    lower_gamma: float
 
 
 def make_workspace(features: Tensor) -> Workspace:
-    """Centre ``features`` (N, D) into a contiguous working copy; the input is not modified."""
+    """Centre ``features`` (N, D) into a contiguous working copy; the input is not modified.
+
+    Extra memory: the copy, plus O(chunk) while summing the norms.
+    """
     dtype = torch.float64 if features.dtype == torch.float64 else torch.float32
     points = features.to(dtype=dtype, copy=True)
     # any centre works (distances are translation invariant): the mean keeps |x| smallest
     points.sub_(points.mean(dim=0))
-    sq_norms = points.square().sum(dim=1)
-    # Worst-case dot-product error is D eps |x||c| (Higham, Accuracy and Stability, 3.1);
-    # the norms and the sum add a few eps more. Doubled for safety.
-    eps = float(torch.finfo(dtype).eps)
-    return Workspace(points, sq_norms, 2.0 * (points.shape[1] + 4) * eps)
+    n_points, dim = points.shape
+    sq_norms = points.new_empty(n_points)
+    step = chunk_rows(dim)
+    for start in range(0, n_points, step):
+        chunk = points[start : start + step].to(torch.float64, copy=True)  # (c, D)
+        sq_norms[start : start + chunk.shape[0]] = chunk.square_().sum(dim=1)
+    return Workspace(points, sq_norms, *_error_bounds(dim, dtype))
+
+
+def _error_bounds(dim: int, dtype: torch.dtype) -> tuple[float, float]:
+    """(gamma, lower_gamma) of :class:`Workspace` for ``dim`` features of ``dtype``.
+
+    u is the unit roundoff. A dot product of length D is off by at most
+    ``gamma_D |x||c| <= gamma_D (|x|^2 + |c|^2) / 2``, ``gamma_D = D u / (1 - D u)``, in any
+    summation order, fused or not (Higham, Accuracy and Stability, section 3.1); the squared
+    norms (float64 sums rounded once) by ``norm_error |x|^2``; each addition by u times the
+    sum of its operands' magnitudes.
+    """
+    u = float(torch.finfo(dtype).eps) / 2.0
+    gamma_d = dim * u / (1.0 - dim * u)
+    u64 = 2.0**-53
+    norm_error = (u if dtype != torch.float64 else 0.0) + (dim + 1) * u64 / (1 - dim * u64)
+    # expanded_squared: addmm may add |x|^2 + |c|^2 into the product's own sum, so they can
+    # carry gamma_(D+1) each: 2 gamma_(D+1) (|x|^2 + |c|^2) and the norms; doubled again.
+    gamma = 4.0 * (dim + 4) * u
+    # lower_squared: gamma_D for the product, norm_error + u for each scaled norm, 4 u for the
+    # two additions (each operand is at most |x|^2 + |c|^2). The product's part plus 1%, the
+    # rest doubled.
+    lower_gamma = 1.01 * gamma_d + 2.0 * (norm_error + 5.0 * u)
+    return gamma, lower_gamma
 
 
 def expanded_squared(
@@ -73,6 +111,28 @@ def expanded_squared(
 def error_bound(space: Workspace, sq_norms: Tensor, center_sq_norms: Tensor) -> Tensor:
     """Bound on the screening error of each squared distance (broadcasts like the inputs)."""
     return space.gamma * (sq_norms + center_sq_norms)
+
+
+def lower_squared(
+    space: Workspace, points: Tensor, sq: Tensor, scaled_centers: Tensor, center_sq: Tensor
+) -> Tensor:
+    """Rigorous lower limits of the squared distances: (R, D), (R,), (B, D), (B,) -> (R, B).
+
+    scaled_centers: ``-2 * centers`` (exact). Computes
+    ``(1 - g) |x|^2 + (1 - g) |c|^2 - 2 x.c <= |x - c|^2`` with ``g = space.lower_gamma``: the
+    product alone, then the norms added, so that its rounding error is ``gamma_D |x||c|``
+    instead of :func:`expanded_squared`'s ``gamma_(D+1) (|x|^2 + |c|^2 + 2 |x||c|)``. The
+    value plus :func:`lower_gap` is an upper limit.
+    """
+    keep = 1.0 - space.lower_gamma
+    lower = torch.mm(points, scaled_centers.T)  # (R, B) -2 x.c
+    return lower.add_(sq[:, None] * keep).add_(center_sq[None, :] * keep)
+
+
+def lower_gap(space: Workspace, sq: Tensor, center_sq: Tensor) -> Tensor:
+    """What to add to :func:`lower_squared` for an upper limit (broadcasts like the inputs)."""
+    # 2 g (|x|^2 + |c|^2), and a little more for the rounding of this sum and product
+    return ((2.0 + 2.0**-10) * space.lower_gamma) * (sq + center_sq)
 
 
 def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
@@ -93,17 +153,17 @@ def exact_to_point_at(space: Workspace, rows: Tensor, center: Tensor) -> Tensor:
     return out
 
 
-def exact_pairs_at(points: Tensor, rows: Tensor, centers: Tensor, cols: Tensor) -> Tensor:
-    """Direct distances ``|points[rows[p]] - centers[cols[p]]|``: (R, D), (P,), (B, D), (P,) -> (P,).
+def exact_pairs_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
+    """Direct distances ``|points[rows[p]] - points[cols[p]]|`` of pool pairs: (P,), (P,) -> (P,).
 
     Gathers the pairs in chunks, so extra memory stays O(chunk) however many pairs there are.
     """
-    out = points.new_empty(rows.shape[0])
-    step = chunk_rows(points.shape[1])
+    out = space.points.new_empty(rows.shape[0])
+    step = chunk_rows(space.points.shape[1])
     for start in range(0, rows.shape[0], step):
         stop = min(start + step, rows.shape[0])
-        diff = points.index_select(0, rows[start:stop])  # (p, D)
-        diff.sub_(centers.index_select(0, cols[start:stop]))
+        diff = space.points.index_select(0, rows[start:stop])  # (p, D)
+        diff.sub_(space.points.index_select(0, cols[start:stop]))
         out[start:stop] = torch.linalg.vector_norm(diff, dim=1)
     return out
 
@@ -147,27 +207,23 @@ def _min_distances(
 ) -> MinDistances:
     """Block-wise minimum over ``centers`` ((L,) int64 ascending pool indices, L >= 1).
 
-    The result is what a direct distance to every centre would give: for each row, the smallest
-    direct distance, at the first centre (in ``centers`` order) that attains it. Each tile
-    recomputes directly only the pairs that the screen cannot rule out against the best
-    direct distance found so far (in this tile or an earlier block of centres).
+    The result is what direct distances to every centre would give: each row's smallest direct
+    distance, at the first centre (in ``centers`` order) that attains it. A tile computes
+    directly only the pairs that the screen cannot rule out against the best direct distance
+    found so far, in this tile or an earlier block of centres.
     """
     n_points = space.points.shape[0]
     device = space.points.device
     best = torch.full((n_points,), float("inf"), dtype=space.points.dtype, device=device)
     nearest = torch.zeros(n_points, dtype=torch.int64, device=device)
-    n_row_blocks = -(-n_points // block_size)
-    total = n_row_blocks * -(-centers.shape[0] // block_size)
+    total = -(-n_points // block_size) * -(-centers.shape[0] // block_size)
     done = 0
     for col_start in range(0, centers.shape[0], block_size):
         cols = centers[col_start : col_start + block_size]
-        col_points = space.points.index_select(0, cols)  # (B, D), gathered once per block
-        col_sq = space.sq_norms.index_select(0, cols)
+        scaled = space.points.index_select(0, cols).mul_(-2.0)  # (B, D) -2 c, once per block
         for row_start in range(0, n_points, block_size):
             rows = slice(row_start, row_start + block_size)
-            tile_best, tile_arg = _tile_min(
-                space, space.points[rows], space.sq_norms[rows], col_points, col_sq, best[rows]
-            )
+            tile_best, tile_arg = _tile_min(space, row_start, cols, scaled, best[rows])
             # strict < keeps the earlier (smaller-index) centre on ties across blocks
             better = tile_best < best[rows]
             best[rows] = torch.where(better, tile_best, best[rows])
@@ -181,34 +237,31 @@ def _min_distances(
 
 
 def _tile_min(
-    space: Workspace,
-    points: Tensor,
-    sq: Tensor,
-    centers: Tensor,
-    center_sq: Tensor,
-    best_so_far: Tensor,
+    space: Workspace, row_start: int, cols: Tensor, scaled_centers: Tensor, best_so_far: Tensor
 ) -> tuple[Tensor, Tensor]:
-    """Exact row minima of one tile: (R, D) x (B, D) -> (R,) distances, (R,) column indices.
+    """Exact row minima of one tile: R pool rows from ``row_start`` x B centres ``cols`` (B,)
+    -> (R,) direct distances, (R,) column indices into ``cols``.
 
-    best_so_far: (R,) the smallest direct distance of each row to earlier centres (inf if none).
-    A column is a contender unless its screened lower limit exceeds a bound that every
-    winner's true squared distance stays under: the smallest screened upper limit of the tile,
-    or the best direct distance so far, inflated by ``2 gamma`` for the rounding of the
-    direct distances themselves. Only contender pairs are computed directly; the winner is the
-    smallest direct distance, the smallest column among equal ones. Rows without a contender
-    (ruled out by ``best_so_far``) get ``inf``.
+    scaled_centers: (B, D) ``-2 * space.points[cols]``. best_so_far: (R,) each row's smallest
+    direct distance to earlier centres (inf if none). A column is a contender unless its
+    screened lower limit exceeds a bound that the winner's true squared distance stays under:
+    the upper limit of the tile's screened-nearest column, or the best direct distance so far,
+    inflated by ``2 gamma`` for the rounding of the direct distances themselves. Only
+    contender pairs are computed directly; the winner is the smallest direct distance, the
+    smallest column among equal ones. Rows without a contender get ``inf``.
     """
-    n_rows, n_cols = points.shape[0], centers.shape[0]
-    screened = expanded_squared(points, sq, centers, center_sq)  # (R, B)
-    margin = error_bound(space, sq[:, None], center_sq[None, :])  # (R, B)
-    upper = (screened + margin).amin(dim=1)  # (R,) >= some column's true d^2
+    n_rows = best_so_far.shape[0]
+    rows = slice(row_start, row_start + n_rows)
+    sq, center_sq = space.sq_norms[rows], space.sq_norms[cols]
+    lower = lower_squared(space, space.points[rows], sq, scaled_centers, center_sq)  # (R, B)
+    lowest, lowest_col = lower.min(dim=1)  # (R,)
+    upper = lowest + lower_gap(space, sq, center_sq[lowest_col])  # (R,) >= a true d^2
     bound = torch.minimum(upper, best_so_far.square()) * (1.0 + 2.0 * space.gamma)
-    lower = screened.sub_(margin)  # (R, B) <= true d^2; reuses the screen's memory
     pair_rows, pair_cols = (lower <= bound[:, None]).nonzero(as_tuple=True)  # (P,), (P,)
-    direct = exact_pairs_at(points, pair_rows, centers, pair_cols)  # (P,)
+    direct = exact_pairs_at(space, pair_rows + row_start, cols[pair_cols])  # (P,)
     best = direct.new_full((n_rows,), float("inf"))
     best.scatter_reduce_(0, pair_rows, direct, reduce="amin")
     wins = direct == best[pair_rows]  # (P,) the pairs attaining their row's minimum
-    arg = torch.full((n_rows,), n_cols, dtype=torch.int64, device=points.device)
+    arg = torch.full((n_rows,), cols.shape[0] - 1, dtype=torch.int64, device=cols.device)
     arg.scatter_reduce_(0, pair_rows[wins], pair_cols[wins], reduce="amin")
-    return best, arg.clamp_(max=n_cols - 1)  # rows without a pair have best = inf
+    return best, arg  # rows without a pair keep best = inf, so arg is never used for them

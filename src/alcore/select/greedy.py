@@ -24,6 +24,7 @@ from torch import Tensor
 from alcore.select._backoff import Backoff
 from alcore.select.distances import (
     MinDistances,
+    ProgressFn,
     Workspace,
     error_bound,
     exact_to_point,
@@ -58,11 +59,13 @@ def greedy(
     budget: int,
     doubt: Tensor | None,
     prune: bool,
+    progress: ProgressFn | None = None,
 ) -> GreedyTrace:
     """Run ``budget`` greedy picks from the min distances ``start`` of the labelled set.
 
     space: the centred pool. labelled: (N,) bool. doubt: (N,) in [0, 1) or None for the
-    unweighted score. Inputs are assumed valid (see :func:`alcore.select.coreset`).
+    unweighted score. progress: called as ``progress("picks", picks done, budget)`` after
+    each pick. Inputs are assumed valid (see :func:`alcore.select.coreset`).
     """
     device = space.points.device
     available = ~labelled
@@ -83,6 +86,8 @@ def greedy(
         else:
             pruner.add_center(min_distance, pick)
         min_distance.index_fill_(0, pick, 0.0)
+        if progress is not None:
+            progress("picks", step + 1, budget)
     return GreedyTrace(picks, scores, min_distance)
 
 

@@ -12,7 +12,12 @@ from alcore.select._checks import (
     check_features,
     check_labelled,
 )
-from alcore.select.distances import DEFAULT_BLOCK_SIZE, _min_distances, make_workspace
+from alcore.select.distances import (
+    DEFAULT_BLOCK_SIZE,
+    ProgressFn,
+    _min_distances,
+    make_workspace,
+)
 
 
 @dataclass(frozen=True)
@@ -41,15 +46,18 @@ def coreset_radii(
     labelled: Tensor,
     doubt: Tensor | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    progress: ProgressFn | None = None,
 ) -> Radii:
     """The core-set radius δ and doubt-weighted radius δ̂ of ``labelled`` over the pool.
 
     features: (N, D) float; labelled: (N,) bool with at least one True; doubt: (N,) in [0, 1).
+    progress: ``progress("min-distance", tiles done, tiles)`` after each tile of the pass.
     """
     check_features(features)
     check_labelled(labelled, features.shape[0], features.device)
     check_block_size(block_size)
     if doubt is not None:
         check_doubt(doubt, features.shape[0], features.device)
-    start = _min_distances(make_workspace(features), labelled.nonzero().squeeze(1), block_size)
+    centers = labelled.nonzero().squeeze(1)
+    start = _min_distances(make_workspace(features), centers, block_size, progress)
     return radii_from_min_distance(start.distance, labelled, doubt)

@@ -15,9 +15,15 @@ import torch
 from torch import Tensor
 
 from alcore.select import baselines
-from alcore.select._checks import check_labelled
+from alcore.select._checks import check_doubt, check_features, check_labelled
 from alcore.select.coreset import coreset_search, mean_log_confidence
-from alcore.select.radii import Radii, coreset_radii
+from alcore.select.distances import (
+    DEFAULT_BLOCK_SIZE,
+    ProgressFn,
+    _min_distances,
+    make_workspace,
+)
+from alcore.select.radii import Radii, radii_from_min_distance
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,16 @@ class Selection:
 
 @dataclass(frozen=True)
 class Options:
-    """Strategy parameters; ``generator`` seeds ``random`` (a CPU torch.Generator)."""
+    """Strategy parameters."""
 
-    weighted: bool = False
-    beam_width: int = 1
-    generator: torch.Generator | None = None
+    weighted: bool = False  # coreset: weight distances by doubt
+    beam_width: int = 1  # coreset: beams kept (1 = greedy)
+    generator: torch.Generator | None = None  # random: a seeded CPU torch.Generator
+    # ``progress(phase, done, total)`` with Python ints, cheap to call often (rate-limit any
+    # logging inside it). coreset: after every tile of the first min-distance pass
+    # ("min-distance"), then every pick ("picks"). Other kinds with features, for their radii:
+    # "min-distance" (to the labelled set), then "min-distance to picks".
+    progress: ProgressFn | None = None
 
 
 Strategy = Callable[[Pool, int, Options], Selection]
@@ -81,7 +92,13 @@ def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
             "probabilities (probs) to compute doubt"
         )
     result = coreset_search(
-        features, pool.labelled, budget, doubt, options.weighted, options.beam_width
+        features,
+        pool.labelled,
+        budget,
+        doubt,
+        options.weighted,
+        options.beam_width,
+        progress=options.progress,
     )
     return Selection(
         result.picks,
@@ -97,7 +114,7 @@ def _random(pool: Pool, budget: int, options: Options) -> Selection:
     if options.generator is None:
         raise ValueError("the random strategy needs options.generator (a seeded torch.Generator)")
     picks = baselines.random_selection(pool.labelled, budget, options.generator)
-    return _with_diagnostics(pool, picks, torch.full((budget,), float("nan")))
+    return _with_diagnostics(pool, picks, torch.full((budget,), float("nan")), options.progress)
 
 
 def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> Strategy:
@@ -106,7 +123,7 @@ def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> 
         baselines.check_probs(probs, pool.labelled.shape[0])
         values = measure(probs)
         picks = baselines.top_unlabelled(sign * values, pool.labelled, budget)
-        return _with_diagnostics(pool, picks, values[picks].to(torch.float64))
+        return _with_diagnostics(pool, picks, values[picks].to(torch.float64), options.progress)
 
     return strategy
 
@@ -131,20 +148,48 @@ def select(kind: str, pool: Pool, budget: int, options: Options | None = None) -
     return STRATEGIES[kind](pool, budget, options)
 
 
-def _with_diagnostics(pool: Pool, picks: Tensor, scores: Tensor) -> Selection:
+def _with_diagnostics(
+    pool: Pool, picks: Tensor, scores: Tensor, progress: ProgressFn | None
+) -> Selection:
     doubt = pool.doubt()
     u = mean_log_confidence(doubt, picks)
     if pool.features is None:
         return Selection(picks, scores, u, None, None)
-    after = pool.labelled.clone()
-    after[picks] = True
+    check_features(pool.features)
+    if doubt is not None:
+        check_doubt(doubt, pool.features.shape[0], pool.features.device)
+    space = make_workspace(pool.features)
+    labelled = pool.labelled
+    before = _min_distances(
+        space, labelled.nonzero().squeeze(1), DEFAULT_BLOCK_SIZE, progress
+    ).distance
+    after_labelled = labelled.clone()
+    after_labelled[picks] = True
+    after = before
+    if picks.numel() > 0:  # one pass over the picks only: min over L + picks = min of the two
+        to_picks = _min_distances(
+            space, picks.sort().values, DEFAULT_BLOCK_SIZE, _renamed(progress, "to picks")
+        )
+        after = torch.minimum(before, to_picks.distance)
     return Selection(
         picks,
         scores,
         u,
-        coreset_radii(pool.features, pool.labelled, doubt),
-        coreset_radii(pool.features, after, doubt),
+        radii_from_min_distance(before, labelled, doubt),
+        radii_from_min_distance(after, after_labelled, doubt),
     )
+
+
+def _renamed(progress: ProgressFn | None, suffix: str) -> ProgressFn | None:
+    """``progress`` with ``suffix`` appended to every phase name."""
+    if progress is None:
+        return None
+    report = progress
+
+    def renamed(phase: str, done: int, total: int) -> None:
+        report(f"{phase} {suffix}", done, total)
+
+    return renamed
 
 
 def _need(value: Tensor | None, kind: str, what: str) -> Tensor:

@@ -26,7 +26,7 @@ from alcore.files import StageFileError, matrix_column, metadata_of, read_table,
 from alcore.files.errors import rerun_fix
 from alcore.files.parquet import vector_column
 from alcore.models import EmbeddingClassifier, logits_and_features
-from alcore.progress import Progress
+from alcore.progress import PhaseProgress, Progress
 from alcore.select import coreset_radii
 from alcore.select.baselines import doubt_from_probs
 from alcore.stages.schemas import EMBEDDING
@@ -104,7 +104,10 @@ def embed_round(
     del model  # the radii below need the memory more
     is_labelled = np.zeros(n_pool, dtype=bool)
     is_labelled[labelled.numpy()] = True
-    radius, weighted_radius = _radii(features[:n_pool], probs[:n_pool], is_labelled, device)
+    radius, weighted_radius = _radii(
+        features[:n_pool], probs[:n_pool], is_labelled, device,
+        PhaseProgress(f"embed round {content['round']}, radii", log),
+    )  # fmt: skip
     columns = {
         "split": pa.DictionaryArray.from_arrays(
             np.repeat(np.array([0, 1], dtype=np.int8), [n_pool, n_test]), ["pool", "test"]
@@ -131,14 +134,18 @@ def embed_round(
 
 
 def _radii(
-    features: np.ndarray, probs: np.ndarray, labelled: np.ndarray, device: torch.device
+    features: np.ndarray,
+    probs: np.ndarray,
+    labelled: np.ndarray,
+    device: torch.device,
+    progress: PhaseProgress,
 ) -> tuple[float, float]:
     """δ and δ̂ of the labelled set over the pool, on ``device``, from the stored values."""
     if not labelled.any() or labelled.all():
         return math.nan, math.nan
     points = torch.from_numpy(features).to(device)  # as stored: the engine widens it once
     doubt = doubt_from_probs(torch.from_numpy(probs)).to(device)
-    radii = coreset_radii(points, torch.from_numpy(labelled).to(device), doubt)
+    radii = coreset_radii(points, torch.from_numpy(labelled).to(device), doubt, progress=progress)
     weighted = math.nan if radii.weighted_radius is None else radii.weighted_radius
     return radii.radius, weighted
 

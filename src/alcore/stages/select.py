@@ -11,6 +11,7 @@ import torch
 
 from alcore.files import StageFileError, write_table
 from alcore.files.errors import rerun_fix
+from alcore.progress import PhaseProgress
 from alcore.seeding import generator
 from alcore.select import Options, Pool, Radii, Selection, select
 from alcore.settings import StrategySettings
@@ -66,6 +67,7 @@ def select_round(
         weighted=strategy.weighted,
         beam_width=strategy.beam_width,
         generator=generator("select", seed, round_) if strategy.kind == "random" else None,
+        progress=PhaseProgress(f"select {strategy.name} round {round_}", log),
     )
     pool = Pool(labelled.to(device), features, probs)
     result = select(strategy.kind, pool, budget, options)
