@@ -72,3 +72,19 @@ def test_code_version_ignores_docstrings_and_comments(tmp_path):
 def test_each_stage_has_a_code_version():
     versions = {stage: code_version(stage) for stage in ("train", "embed", "select", "evaluate")}
     assert len(set(versions.values())) == 4
+
+
+def test_scale_settings_reach_the_typed_settings():
+    raw = config(augment=False, precision="bf16", feature_dtype="float16")
+    raw["keep_checkpoints"] = "last"
+    parsed = parse_config(raw)
+    settings = parsed.dataset("e", "blobs")
+    assert (settings.train.precision, settings.feature_dtype) == ("bf16", "float16")
+    assert parsed.keep_checkpoints == "last"
+    # the stored precision of the features does not change the trained model's identity
+    assert settings.fingerprint() == parse_config(config(precision="bf16")).dataset(
+        "e", "blobs"
+    ).fingerprint()
+    assert settings.fingerprint() != parse_config(config()).dataset("e", "blobs").fingerprint()
+    with pytest.raises(ConfigError, match=r"blobs\.augment: crops and flips apply to images"):
+        parse_config(config(augment=True))

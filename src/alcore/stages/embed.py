@@ -91,6 +91,7 @@ def embed_round(
         )
     dtype = FEATURE_DTYPES[feature_dtype]
     model, content = model_from_checkpoint(checkpoint, device)
+    del content["model_state"]  # loaded into the model: a second copy of the weights otherwise
     if device.type == "cuda" and bundle.pool_inputs.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
     n_pool, n_test = bundle.n_pool, bundle.n_test

@@ -74,7 +74,8 @@ def evaluate_round(
         probs, labels = read.test_probs, read.test_labels
         radius, weighted_radius = read.radii()
     elif bundle is not None and checkpoint is not None:
-        model, _ = model_from_checkpoint(checkpoint, device)
+        model, content = model_from_checkpoint(checkpoint, device)
+        del content  # its weights are in the model now
         probs_out = np.empty((bundle.n_test, model.num_classes), dtype=np.float32)
         features_out = np.empty((bundle.n_test, model.feature_dim), dtype=np.float16)
         predict(model, bundle, "test", torch.device(device), probs_out, features_out)

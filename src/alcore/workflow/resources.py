@@ -84,16 +84,16 @@ def memory_mb(stage: str, settings: DatasetSettings) -> int:
     weights = model.parameters * 4
     stored_feature = 2 if settings.feature_dtype == "float16" else 4
     features = items * model.feature_dim * stored_feature  # the embedding's feature column
-    pool_float = data.n_pool * model.feature_dim * 4  # pool features as float32
+    workspace = data.n_pool * model.feature_dim * 4  # the engine's centred float32 copy
     peak = {
         "initial": 0,
         # the dataset, weights + gradients + two Adam moments, activations of a batch
         "train": data_bytes + 4 * weights + model.batch_mb * MB,
-        # the dataset, the weights, the features; then float32 pool features and the
-        # engine's centred copy for the radii (the model is freed by then)
-        "embed": data_bytes + max(weights, features + 2 * pool_float),
-        # the read feature column, its float32 form and the engine's centred copy
-        "select": features + 2 * pool_float,
+        # the dataset, the weights, the features; then the engine's centred copy for the
+        # radii (the model is freed by then)
+        "embed": data_bytes + max(weights, features + workspace),
+        # the read feature column (as stored) and the engine's centred copy
+        "select": features + workspace,
         # test probabilities only (or, without an embedding, the model on the test set)
         "evaluate": data_bytes + weights,
     }[stage]
