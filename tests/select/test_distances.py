@@ -7,7 +7,12 @@ from reference import squared_to_centers
 from torch import Tensor
 
 from alcore.select import distances, min_distances
-from alcore.select.distances import error_bound, exact_pairs_at, expanded_squared, make_workspace
+from alcore.select.distances import (
+    error_bound,
+    exact_pairs64_at,
+    expanded_squared,
+    make_workspace,
+)
 
 
 def test_points_on_a_line_by_hand():
@@ -50,19 +55,20 @@ def test_input_is_not_modified():
 
 
 def brute_force(features: torch.Tensor, labelled: torch.Tensor) -> tuple[Tensor, Tensor]:
-    """Direct distances of every (point, centre) pair with the engine's own direct kernel:
-    (N,) the smallest, (N,) the smallest labelled index attaining it."""
+    """Direct float64 distances of every (point, centre) pair of the working points, with the
+    engine's own direct kernel: (N,) the smallest, rounded to the features' dtype, and (N,)
+    the smallest labelled index attaining it."""
     space = make_workspace(features)
     centers = labelled.nonzero().squeeze(1)
     n, n_centers = features.shape[0], centers.shape[0]
     rows = torch.arange(n).repeat_interleave(n_centers)
     cols = centers.repeat(n)
-    direct = exact_pairs_at(space, rows, cols).view(n, n_centers)
+    direct = exact_pairs64_at(space, rows, cols).view(n, n_centers)
     distance = direct.min(dim=1).values
     first = (direct == distance[:, None]).int().argmax(dim=1)  # first minimum
     nearest = centers[first]
     distance[centers], nearest[centers] = 0.0, centers
-    return distance, nearest
+    return distance.to(space.points.dtype), nearest
 
 
 def old_screen_ambiguous_fraction(features: torch.Tensor, labelled: torch.Tensor) -> float:
@@ -89,11 +95,11 @@ def test_high_dimension_concentrated_distances(kind, dim, block_size, dtype):
     # the case is hard: the plain float32 screen leaves most rows undecided
     assert old_screen_ambiguous_fraction(features.float(), labelled) > 0.5
     result = min_distances(features, labelled, block_size=block_size)
-    # exactly what direct distances to every centre give, ties to the smallest index
+    # exactly what float64 direct distances to every centre give, ties to the smallest index
     distance, nearest = brute_force(features, labelled)
     assert torch.equal(result.distance, distance)
     assert torch.equal(result.nearest, nearest)
-    # and what float64 decides, but for genuine float32 near-ties
+    # and what float64 on the input decides (the working copy is centred in float32)
     x = features.double().numpy()
     expected = np.sqrt(squared_to_centers(x, labelled.numpy()).min(axis=1))
     rtol = 1e-5 if dtype == torch.float32 else 1e-12
@@ -128,19 +134,28 @@ def test_exact_ties_and_near_ties(block_size, dtype):
     assert int(result.nearest[free[0]]) == int(result.nearest[free[1]]) == int(centers[3])
 
 
-def test_only_contender_pairs_are_computed_directly(monkeypatch):
+def test_only_candidate_pairs_are_computed_directly(monkeypatch):
     features = vgg_like(400, 4096, seed=5)
     labelled = labelled_mask(400, 100, seed=5)
     counted = []
+    screened64 = []
 
     def counting(space, rows, cols):
         counted.append(rows.shape[0])
-        return exact_pairs_at(space, rows, cols)
+        return exact_pairs64_at(space, rows, cols)
 
-    monkeypatch.setattr(distances, "exact_pairs_at", counting)
+    def float64_screen(space, row_start, block, local_rows, earlier, slack):
+        screened64.append(local_rows.shape[0])
+        return float64_candidates(space, row_start, block, local_rows, earlier, slack)
+
+    float64_candidates = distances._float64_candidates
+    monkeypatch.setattr(distances, "exact_pairs64_at", counting)
+    monkeypatch.setattr(distances, "_float64_candidates", float64_screen)
     result = min_distances(features, labelled, block_size=1024)
     # the old pass recomputed each undecided row against the whole tile (100 pairs)
-    assert sum(counted) < 4 * 400
+    assert sum(counted) < 2 * 400
+    # the float64 screen runs for the rows the float32 one leaves undecided, only
+    assert 0 < sum(screened64) < 400
     distance, nearest = brute_force(features, labelled)
     assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
 

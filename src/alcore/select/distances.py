@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select._backoff import Backoff
 from alcore.select._checks import check_block_size, check_features, check_labelled
 
 DEFAULT_BLOCK_SIZE = 1024
@@ -207,23 +208,28 @@ def _min_distances(
 ) -> MinDistances:
     """Block-wise minimum over ``centers`` ((L,) int64 ascending pool indices, L >= 1).
 
-    The result is what direct distances to every centre would give: each row's smallest direct
-    distance, at the first centre (in ``centers`` order) that attains it. A tile computes
-    directly only the pairs that the screen cannot rule out against the best direct distance
-    found so far, in this tile or an earlier block of centres.
+    Each row's nearest centre is decided on float64 distances of the working points (exact to
+    about ``D * 2^-53`` relative), at the first centre (in ``centers`` order) that attains the
+    smallest; the stored distance is that float64 distance rounded to the working dtype. A
+    tile screens with a float32 product under a rigorous margin; rows the screen leaves with
+    several candidates are screened again with a float64 product, whose margin is ~1e-12
+    relative; only the candidates left are computed directly (in float64). Where the float32
+    screen keeps failing (distances concentrated within its margin, as in high-dimensional
+    ReLU features), tiles go straight to the float64 screen for a while.
     """
     n_points = space.points.shape[0]
     device = space.points.device
-    best = torch.full((n_points,), float("inf"), dtype=space.points.dtype, device=device)
+    best = torch.full((n_points,), float("inf"), dtype=torch.float64, device=device)
     nearest = torch.zeros(n_points, dtype=torch.int64, device=device)
     total = -(-n_points // block_size) * -(-centers.shape[0] // block_size)
     done = 0
+    screen = Backoff(enabled=space.points.dtype != torch.float64)
     for col_start in range(0, centers.shape[0], block_size):
         cols = centers[col_start : col_start + block_size]
-        scaled = space.points.index_select(0, cols).mul_(-2.0)  # (B, D) -2 c, once per block
+        block = _CenterBlock.of(space, cols)
         for row_start in range(0, n_points, block_size):
             rows = slice(row_start, row_start + block_size)
-            tile_best, tile_arg = _tile_min(space, row_start, cols, scaled, best[rows])
+            tile_best, tile_arg = _tile_min(space, row_start, block, best[rows], screen)
             # strict < keeps the earlier (smaller-index) centre on ties across blocks
             better = tile_best < best[rows]
             best[rows] = torch.where(better, tile_best, best[rows])
@@ -233,35 +239,104 @@ def _min_distances(
                 progress("min-distance", done, total)
     best[centers] = 0.0
     nearest[centers] = centers
-    return MinDistances(best, nearest)
+    return MinDistances(best.to(space.points.dtype), nearest)
+
+
+@dataclass(frozen=True)
+class _CenterBlock:
+    """One block of centres in both precisions. cols: (B,) pool indices; scaled: (B, D)
+    ``-2 c`` in the working dtype; points64: (B, D) float64; sq64: (B,) float64 |c|^2."""
+
+    cols: Tensor
+    scaled: Tensor
+    points64: Tensor
+    sq64: Tensor
+
+    @staticmethod
+    def of(space: Workspace, cols: Tensor) -> _CenterBlock:
+        points = space.points.index_select(0, cols)  # (B, D)
+        points64 = points.to(torch.float64, copy=True)  # a copy even for float64: scaled below
+        return _CenterBlock(cols, points.mul_(-2.0), points64, points64.square().sum(dim=1))
+
+
+def _gamma64(dim: int) -> float:
+    """Relative error bound of a float64 expansion or direct squared distance of length D
+    (Higham 3.1, with the norms' and additions' rounding; doubled for safety)."""
+    return 4.0 * (dim + 4) * 2.0**-53
 
 
 def _tile_min(
-    space: Workspace, row_start: int, cols: Tensor, scaled_centers: Tensor, best_so_far: Tensor
+    space: Workspace, row_start: int, block: _CenterBlock, best_so_far: Tensor, screen: Backoff
 ) -> tuple[Tensor, Tensor]:
-    """Exact row minima of one tile: R pool rows from ``row_start`` x B centres ``cols`` (B,)
-    -> (R,) direct distances, (R,) column indices into ``cols``.
+    """Exact row minima of one tile: R pool rows from ``row_start`` x B centres -> (R,)
+    float64 distances, (R,) column indices into ``block.cols``.
 
-    scaled_centers: (B, D) ``-2 * space.points[cols]``. best_so_far: (R,) each row's smallest
-    direct distance to earlier centres (inf if none). A column is a contender unless its
-    screened lower limit exceeds a bound that the winner's true squared distance stays under:
-    the upper limit of the tile's screened-nearest column, or the best direct distance so far,
-    inflated by ``2 gamma`` for the rounding of the direct distances themselves. Only
-    contender pairs are computed directly; the winner is the smallest direct distance, the
-    smallest column among equal ones. Rows without a contender get ``inf``.
+    best_so_far: (R,) float64, each row's smallest distance to earlier centres (inf if none).
+    A column stays a candidate unless a rigorous lower limit of its squared distance exceeds
+    an upper limit of the winner's (the tile's best screened upper limit, or the best so far).
+    The winner is the smallest float64 direct distance, the smallest column among equal ones.
+    Rows whose every column is beaten by an earlier block get ``inf``.
     """
     n_rows = best_so_far.shape[0]
     rows = slice(row_start, row_start + n_rows)
-    sq, center_sq = space.sq_norms[rows], space.sq_norms[cols]
-    lower = lower_squared(space, space.points[rows], sq, scaled_centers, center_sq)  # (R, B)
-    lowest, lowest_col = lower.min(dim=1)  # (R,)
-    upper = lowest + lower_gap(space, sq, center_sq[lowest_col])  # (R,) >= a true d^2
-    bound = torch.minimum(upper, best_so_far.square()) * (1.0 + 2.0 * space.gamma)
-    pair_rows, pair_cols = (lower <= bound[:, None]).nonzero(as_tuple=True)  # (P,), (P,)
-    direct = exact_pairs_at(space, pair_rows + row_start, cols[pair_cols])  # (P,)
+    slack = 1.0 + 4.0 * _gamma64(space.points.shape[1])  # float64 direct values' rounding
+    earlier = best_so_far.square() * slack  # (R,) float64
+    ambiguous: Tensor | None = None
+    pairs: list[tuple[Tensor, Tensor]] = []
+    if screen.should_try():
+        sq, center_sq = space.sq_norms[rows], space.sq_norms[block.cols]
+        lower = lower_squared(space, space.points[rows], sq, block.scaled, center_sq)  # (R, B)
+        lowest, lowest_col = lower.min(dim=1)  # (R,)
+        upper = lowest + lower_gap(space, sq, center_sq[lowest_col])  # (R,) >= a true d^2
+        bound = torch.minimum(upper.to(torch.float64), earlier) * slack  # (R,)
+        count = (lower.to(torch.float64) <= bound[:, None]).sum(dim=1)  # (R,) candidates
+        single = (count == 1).nonzero().squeeze(1)  # its one candidate is the lowest column
+        pairs.append((single, lowest_col[single]))
+        ambiguous = (count > 1).nonzero().squeeze(1)
+        screen.record(ambiguous.shape[0] <= n_rows // 2)
+    if ambiguous is None:
+        ambiguous = torch.arange(n_rows, device=best_so_far.device)
+    if ambiguous.shape[0] > 0:
+        pairs.append(_float64_candidates(space, row_start, block, ambiguous, earlier, slack))
+    pair_rows = torch.cat([r for r, _ in pairs])
+    pair_cols = torch.cat([c for _, c in pairs])
+    direct = exact_pairs64_at(space, pair_rows + row_start, block.cols[pair_cols])  # (P,)
     best = direct.new_full((n_rows,), float("inf"))
     best.scatter_reduce_(0, pair_rows, direct, reduce="amin")
     wins = direct == best[pair_rows]  # (P,) the pairs attaining their row's minimum
-    arg = torch.full((n_rows,), cols.shape[0] - 1, dtype=torch.int64, device=cols.device)
+    arg = torch.full((n_rows,), block.cols.shape[0] - 1, dtype=torch.int64, device=direct.device)
     arg.scatter_reduce_(0, pair_rows[wins], pair_cols[wins], reduce="amin")
     return best, arg  # rows without a pair keep best = inf, so arg is never used for them
+
+
+def _float64_candidates(
+    space: Workspace,
+    row_start: int,
+    block: _CenterBlock,
+    local_rows: Tensor,
+    earlier: Tensor,
+    slack: float,
+) -> tuple[Tensor, Tensor]:
+    """The (row, column) pairs of ``local_rows`` (tile-local indices) that a float64 screen
+    cannot rule out: (P,) rows, (P,) columns."""
+    points = space.points.index_select(0, local_rows + row_start).to(torch.float64)  # (A, D)
+    sq = points.square().sum(dim=1)  # (A,)
+    squared = torch.addmm(sq[:, None] + block.sq64[None, :], points, block.points64.T, alpha=-2.0)
+    margin = _gamma64(points.shape[1]) * (sq[:, None] + block.sq64[None, :])  # (A, B)
+    upper = (squared + margin).min(dim=1).values  # (A,) >= the winner's true d^2
+    bound = torch.minimum(upper, earlier[local_rows]) * slack
+    keep_rows, keep_cols = (squared - margin <= bound[:, None]).nonzero(as_tuple=True)
+    return local_rows[keep_rows], keep_cols
+
+
+def exact_pairs64_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
+    """Direct float64 distances ``|points[rows[p]] - points[cols[p]]|``: (P,), (P,) -> (P,)
+    float64, in chunks (extra memory O(chunk) however many pairs there are)."""
+    out = torch.empty(rows.shape[0], dtype=torch.float64, device=space.points.device)
+    step = chunk_rows(space.points.shape[1]) // 2  # float64 chunks of the same size in bytes
+    for start in range(0, rows.shape[0], max(step, 1)):
+        stop = min(start + max(step, 1), rows.shape[0])
+        diff = space.points.index_select(0, rows[start:stop]).to(torch.float64)  # (p, D)
+        diff.sub_(space.points.index_select(0, cols[start:stop]).to(torch.float64))
+        out[start:stop] = torch.linalg.vector_norm(diff, dim=1)
+    return out
