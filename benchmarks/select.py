@@ -352,12 +352,12 @@ class PairCounter:
         self.undecided = torch.zeros(n_points, dtype=torch.bool)
 
     def __enter__(self) -> PairCounter:
-        self.original = distances.exact_pairs_at
-        distances.exact_pairs_at = self
+        self.original = distances.exact_pairs64_at
+        distances.exact_pairs64_at = self
         return self
 
     def __exit__(self, *exc: object) -> None:
-        distances.exact_pairs_at = self.original
+        distances.exact_pairs64_at = self.original
 
     def __call__(
         self, space: distances.Workspace, rows: torch.Tensor, cols: torch.Tensor

@@ -134,7 +134,10 @@ def test_exact_ties_and_near_ties(block_size, dtype):
     assert int(result.nearest[free[0]]) == int(result.nearest[free[1]]) == int(centers[3])
 
 
-def test_only_candidate_pairs_are_computed_directly(monkeypatch):
+@pytest.mark.parametrize("few", [8, 0])
+def test_only_candidate_pairs_are_computed_directly(monkeypatch, few):
+    # few=0 forces the float64 re-screen of every row the float32 screen leaves undecided
+    monkeypatch.setattr(distances, "_FEW_CANDIDATES", few)
     features = vgg_like(400, 4096, seed=5)
     labelled = labelled_mask(400, 100, seed=5)
     counted = []
@@ -153,9 +156,9 @@ def test_only_candidate_pairs_are_computed_directly(monkeypatch):
     monkeypatch.setattr(distances, "_float64_candidates", float64_screen)
     result = min_distances(features, labelled, block_size=1024)
     # the old pass recomputed each undecided row against the whole tile (100 pairs)
-    assert sum(counted) < 2 * 400
-    # the float64 screen runs for the rows the float32 one leaves undecided, only
-    assert 0 < sum(screened64) < 400
+    assert sum(counted) <= max(few, 2) * 400
+    # the float64 screen runs only when the candidates are many, on the undecided rows only
+    assert (0 < sum(screened64) < 400) if few == 0 else not screened64
     distance, nearest = brute_force(features, labelled)
     assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
 

@@ -259,6 +259,11 @@ class _CenterBlock:
         return _CenterBlock(cols, points.mul_(-2.0), points64, points64.square().sum(dim=1))
 
 
+# Up to this many float32 candidates a row on average, their float64 direct distances are
+# cheaper than a float64 screen of the ambiguous rows (a gather per pair against a product).
+_FEW_CANDIDATES = 8
+
+
 def _gamma64(dim: int) -> float:
     """Relative error bound of a float64 expansion or direct squared distance of length D
     (Higham 3.1, with the norms' and additions' rounding; doubled for safety)."""
@@ -289,10 +294,15 @@ def _tile_min(
         lowest, lowest_col = lower.min(dim=1)  # (R,)
         upper = lowest + lower_gap(space, sq, center_sq[lowest_col])  # (R,) >= a true d^2
         bound = torch.minimum(upper.to(torch.float64), earlier) * slack  # (R,)
-        count = (lower.to(torch.float64) <= bound[:, None]).sum(dim=1)  # (R,) candidates
-        single = (count == 1).nonzero().squeeze(1)  # its one candidate is the lowest column
-        pairs.append((single, lowest_col[single]))
-        ambiguous = (count > 1).nonzero().squeeze(1)
+        candidate = lower.to(torch.float64) <= bound[:, None]  # (R, B)
+        count = candidate.sum(dim=1)  # (R,)
+        if int(count.sum()) <= _FEW_CANDIDATES * n_rows:  # direct distances are cheaper
+            pairs.append(candidate.nonzero(as_tuple=True))
+            ambiguous = count.new_empty(0)
+        else:
+            single = (count == 1).nonzero().squeeze(1)  # its one candidate: the lowest column
+            pairs.append((single, lowest_col[single]))
+            ambiguous = (count > 1).nonzero().squeeze(1)
         screen.record(ambiguous.shape[0] <= n_rows // 2)
     if ambiguous is None:
         ambiguous = torch.arange(n_rows, device=best_so_far.device)
