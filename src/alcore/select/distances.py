@@ -297,7 +297,8 @@ def _tile_min(
         candidate = lower.to(torch.float64) <= bound[:, None]  # (R, B)
         count = candidate.sum(dim=1)  # (R,)
         if int(count.sum()) <= _FEW_CANDIDATES * n_rows:  # direct distances are cheaper
-            pairs.append(candidate.nonzero(as_tuple=True))
+            candidate_rows, candidate_cols = candidate.nonzero(as_tuple=True)
+            pairs.append((candidate_rows, candidate_cols))
             ambiguous = count.new_empty(0)
         else:
             single = (count == 1).nonzero().squeeze(1)  # its one candidate: the lowest column
