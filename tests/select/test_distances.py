@@ -176,3 +176,27 @@ def test_progress_counts_tiles():
     without = min_distances(features, labelled, block_size=16)
     assert torch.equal(with_progress.distance, without.distance)
     assert torch.equal(with_progress.nearest, without.nearest)
+
+
+@pytest.mark.parametrize("n_distinct", [1, 7, 60])
+def test_copies_of_rows_give_what_direct_distances_give(n_distinct):
+    # a collapsed model embeds many images identically: every such pair ties exactly
+    g = torch.Generator().manual_seed(n_distinct)
+    prototypes = torch.randn(n_distinct, 64, generator=g)
+    features = prototypes[torch.randint(0, n_distinct, (300,), generator=g)]
+    labelled = labelled_mask(300, 40, seed=n_distinct)
+    assert distances._distinct_rows(make_workspace(features)) is not None  # the copies path
+    result = min_distances(features, labelled, block_size=16)
+    distance, nearest = brute_force(features, labelled)
+    assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
+    copies = (features[:, None, :] == features[None, labelled, :]).all(dim=2)  # (N, L)
+    centers = labelled.nonzero().squeeze(1)
+    on_a_center = copies.any(dim=1) & ~labelled  # a centre itself is its own nearest
+    smallest = centers[copies.int().argmax(dim=1)]  # the smallest identical centre index
+    assert torch.equal(result.nearest[on_a_center], smallest[on_a_center])
+    assert bool((result.distance[on_a_center] == 0).all())
+
+
+def test_distinct_rows_are_not_deduplicated():
+    features = torch.randn(200, 16, generator=torch.Generator().manual_seed(0))
+    assert distances._distinct_rows(make_workspace(features)) is None

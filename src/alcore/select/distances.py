@@ -206,7 +206,66 @@ def min_distances(
 def _min_distances(
     space: Workspace, centers: Tensor, block_size: int, progress: ProgressFn | None = None
 ) -> MinDistances:
-    """Block-wise minimum over ``centers`` ((L,) int64 ascending pool indices, L >= 1).
+    """:func:`_distinct_min_distances` over the distinct rows of ``space`` when many rows are
+    exact copies of others (a collapsed model's features: every pair would tie otherwise),
+    else directly. The answer is the same: copies have the same distances, and of identical
+    centres the smallest pool index wins, as it would on a tie."""
+    distinct = _distinct_rows(space)
+    if distinct is None:
+        return _distinct_min_distances(space, centers, block_size, progress)
+    rows, inverse = distinct  # (U,) first pool index of each distinct row, (N,) its number
+    is_center = torch.zeros(space.points.shape[0], dtype=torch.bool, device=centers.device)
+    is_center[centers] = True
+    # each distinct row holding a centre stands for its smallest centre index (centers ascend)
+    n_rows = rows.shape[0]
+    first = torch.full((n_rows,), space.points.shape[0], dtype=torch.int64, device=rows.device)
+    first.scatter_reduce_(0, inverse[centers], centers, reduce="amin")
+    held = (first < space.points.shape[0]).nonzero().squeeze(1)  # distinct rows with a centre
+    order = first[held].argsort()  # in the order of their centres' pool indices
+    sub = Workspace(space.points[rows], space.sq_norms[rows], space.gamma, space.lower_gamma)
+    found = _distinct_min_distances(sub, held[order], block_size, progress)
+    distance = found.distance[inverse]
+    nearest = first[found.nearest][inverse]
+    distance[centers], nearest[centers] = 0.0, centers
+    return MinDistances(distance, nearest)
+
+
+def _distinct_rows(space: Workspace) -> tuple[Tensor, Tensor] | None:
+    """(first pool index of each distinct row (U,), each row's distinct number (N,)) when at
+    least a tenth of the rows are copies, else None. A random projection finds the candidates
+    cheaply; exact row equality decides."""
+    n = space.points.shape[0]
+    g = torch.Generator(device="cpu").manual_seed(0)
+    direction = torch.randn(space.points.shape[1], generator=g, dtype=torch.float64)
+    projected = _project(space.points, direction.to(space.points.device))  # copies: equal
+    if torch.unique(projected).shape[0] > 0.9 * n:
+        return None
+    _, inverse = torch.unique(space.points, dim=0, return_inverse=True)
+    n_distinct = int(inverse.max()) + 1
+    if n_distinct > 0.9 * n:
+        return None
+    first = torch.full((n_distinct,), n, dtype=torch.int64, device=inverse.device)
+    first.scatter_reduce_(0, inverse, torch.arange(n, device=inverse.device), reduce="amin")
+    # renumber the distinct rows by their first pool index, so that their order is the pool's
+    order = first.argsort()
+    renumber = torch.empty_like(order)
+    renumber[order] = torch.arange(n_distinct, device=order.device)
+    return first[order], renumber[inverse]
+
+
+def _project(points: Tensor, direction: Tensor) -> Tensor:
+    """(N,) float64 projections of the rows on ``direction``, a chunk of rows at a time."""
+    out = torch.empty(points.shape[0], dtype=torch.float64, device=points.device)
+    step = chunk_rows(points.shape[1])
+    for start in range(0, points.shape[0], step):
+        out[start : start + step] = points[start : start + step].to(torch.float64) @ direction
+    return out
+
+
+def _distinct_min_distances(
+    space: Workspace, centers: Tensor, block_size: int, progress: ProgressFn | None = None
+) -> MinDistances:
+    """Block-wise minimum over ``centers`` ((L,) int64 pool indices, L >= 1, in tie order).
 
     Each row's nearest centre is decided on float64 distances of the working points (exact to
     about ``D * 2^-53`` relative), at the first centre (in ``centers`` order) that attains the
