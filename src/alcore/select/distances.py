@@ -232,25 +232,37 @@ def _min_distances(
 
 def _distinct_rows(space: Workspace) -> tuple[Tensor, Tensor] | None:
     """(first pool index of each distinct row (U,), each row's distinct number (N,)) when at
-    least a tenth of the rows are copies, else None. A random projection finds the candidates
-    cheaply; exact row equality decides."""
+    least a tenth of the rows are copies, else None.
+
+    Rows with equal projections on a random direction are compared with the first of them
+    (exact equality, a chunk at a time): extra memory O(N + chunk), never a sorted copy of
+    the features. Copies whose projections differ in rounding stay apart, which costs time,
+    not exactness.
+    """
     n = space.points.shape[0]
     g = torch.Generator(device="cpu").manual_seed(0)
     direction = torch.randn(space.points.shape[1], generator=g, dtype=torch.float64)
     projected = _project(space.points, direction.to(space.points.device))  # copies: equal
-    if torch.unique(projected).shape[0] > 0.9 * n:
+    order = projected.argsort(stable=True)  # equal projections keep the pool order
+    ranked = projected[order]
+    starts = torch.ones(n, dtype=torch.bool, device=order.device)
+    starts[1:] = ranked[1:] != ranked[:-1]
+    if int(starts.sum()) > 0.9 * n:
         return None
-    _, inverse = torch.unique(space.points, dim=0, return_inverse=True)
-    n_distinct = int(inverse.max()) + 1
-    if n_distinct > 0.9 * n:
+    position = torch.arange(n, device=order.device)
+    leader = order[torch.where(starts, position, 0).cummax(dim=0).values]  # (N,) in rank order
+    copy_of = torch.arange(n, device=order.device)  # each row's representative pool index
+    step = chunk_rows(space.points.shape[1])
+    followers = (~starts).nonzero().squeeze(1)
+    for begin in range(0, followers.shape[0], step):
+        ranks = followers[begin : begin + step]
+        rows, leaders = order[ranks], leader[ranks]
+        same = (space.points[rows] == space.points[leaders]).all(dim=1)
+        copy_of[rows[same]] = leaders[same]
+    first = torch.unique(copy_of)  # sorted pool indices of the representatives
+    if first.shape[0] > 0.9 * n:
         return None
-    first = torch.full((n_distinct,), n, dtype=torch.int64, device=inverse.device)
-    first.scatter_reduce_(0, inverse, torch.arange(n, device=inverse.device), reduce="amin")
-    # renumber the distinct rows by their first pool index, so that their order is the pool's
-    order = first.argsort()
-    renumber = torch.empty_like(order)
-    renumber[order] = torch.arange(n_distinct, device=order.device)
-    return first[order], renumber[inverse]
+    return first, torch.searchsorted(first, copy_of)
 
 
 def _project(points: Tensor, direction: Tensor) -> Tensor:
