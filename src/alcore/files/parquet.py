@@ -20,6 +20,7 @@ from alcore.files.errors import StageFileError, rerun_fix
 
 VECTOR = pa.list_(pa.float32())  # declared type of (N, D) tensor columns
 HALF_VECTOR = pa.list_(pa.float16())  # the same, stored in half precision
+_ROW_GROUP = 4096  # rows per parquet row group, and per batch when reading a matrix
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,35 @@ def matrix_column(table: pa.Table, name: str, *, widen: bool = True) -> Tensor:
         return torch.from_numpy(flat)
 
 
+def read_matrix(path: str | Path, name: str, rows: int) -> Tensor:
+    """The first ``rows`` rows of the fixed-size-list column ``name`` as an (rows, D) tensor in
+    the stored dtype, read batch by batch into one array: peak memory the result plus one
+    batch, where reading the whole table decodes several copies of a large column."""
+    import torch  # here: files.parquet is imported by torch-free jobs too
+
+    path = Path(path)
+    try:
+        source = pq.ParquetFile(path)
+        field = source.schema_arrow.field(name)
+        dtype = field.type.value_type.to_pandas_dtype()
+        out = np.empty((rows, field.type.list_size), dtype=dtype)
+        done = 0
+        for batch in source.iter_batches(batch_size=_ROW_GROUP, columns=[name]):
+            flat = batch.column(0).flatten().to_numpy(zero_copy_only=False)
+            block = flat.reshape(-1, field.type.list_size)[: rows - done]
+            out[done : done + block.shape[0]] = block
+            done += block.shape[0]
+            if done == rows:
+                break
+    except (pa.ArrowException, OSError) as error:
+        raise StageFileError(
+            path, f"not a readable parquet file ({error})", rerun_fix(path)
+        ) from error
+    if done != rows:
+        raise StageFileError(path, f"has {done} rows of {name!r}, not {rows}", rerun_fix(path))
+    return torch.from_numpy(out)
+
+
 def write_table(
     columns: Mapping[str, pa.Array | Sequence[object] | np.ndarray],
     schema: Sequence[Column],
@@ -85,22 +115,22 @@ def write_table(
     if metadata:
         table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
     with atomic_write(path) as temporary:
-        pq.write_table(table, temporary)
+        # bounded row groups: a reader decodes one at a time (see read_matrix)
+        pq.write_table(table, temporary, row_group_size=_ROW_GROUP)
 
 
 def read_table(
     path: str | Path, schema: Sequence[Column], columns: Sequence[str] | None = None
 ) -> pa.Table:
-    """Read a parquet file (only ``columns``, if given) and check that every declared column
-    that is read is there with its type."""
+    """Read a parquet file (only ``columns``, if given) after checking, from its schema alone,
+    that every declared column is there with its type."""
     path = Path(path)
     if not path.exists():
         raise StageFileError(path, "file is missing", "Run the stage that writes it first")
-    wanted = [c for c in schema if columns is None or c.name in columns]
     try:
         stored = pq.read_schema(path)
         problems = []
-        for column in wanted:
+        for column in schema:
             if column.name not in stored.names:
                 problems.append(f"column {column.name!r} is missing")
             elif not _compatible(stored.field(column.name).type, column.type, column.also):

@@ -24,7 +24,7 @@ from torch import Tensor
 from alcore.data import DatasetBundle
 from alcore.files import StageFileError, matrix_column, metadata_of, read_table, write_table
 from alcore.files.errors import rerun_fix
-from alcore.files.parquet import vector_column
+from alcore.files.parquet import read_matrix, vector_column
 from alcore.models import EmbeddingClassifier, logits_and_features
 from alcore.progress import PhaseProgress, Progress
 from alcore.select import coreset_radii
@@ -159,8 +159,9 @@ class Embedding:
     """
 
     def __init__(self, path: str | Path, *, features: bool = True):
-        names = [c.name for c in EMBEDDING if features or c.name != "features"]
-        table = read_table(path, EMBEDDING, columns=names)
+        # the small columns at once; the features below, batch by batch, pool rows only
+        table = read_table(path, EMBEDDING, columns=[c.name for c in EMBEDDING
+                                                     if c.name != "features"])  # fmt: skip
         self.path = Path(path)
         self.metadata = metadata_of(table)
         split = table.column("split").to_numpy(zero_copy_only=False)
@@ -171,7 +172,9 @@ class Embedding:
         self.pool_labelled = torch.from_numpy(pool.column("labelled").to_numpy().copy())
         self.pool_probs = matrix_column(pool, "probs")  # (N, C)
         # (N, F) as stored (float16 or float32): the engine widens it once, into its own copy
-        self.pool_features = matrix_column(pool, "features", widen=False) if features else None
+        self.pool_features = None
+        if features:
+            self.pool_features = read_matrix(path, "features", n_pool)
         self.test_labels = torch.from_numpy(test.column("label").to_numpy().copy())  # (M,)
         self.test_probs = matrix_column(test, "probs")  # (M, C)
 
