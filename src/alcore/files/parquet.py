@@ -44,8 +44,8 @@ def vector_column(values: Tensor | np.ndarray, dtype: type = np.float32) -> pa.A
     return pa.FixedSizeListArray.from_arrays(pa.array(array.reshape(-1)), array.shape[1])
 
 
-def matrix_column(table: pa.Table, name: str, *, widen: bool = True) -> Tensor:
-    """Fixed-size-list column -> (N, D) tensor: float32, or as stored with ``widen=False``.
+def matrix_column(table: pa.Table, name: str) -> Tensor:
+    """Fixed-size-list column -> (N, D) float32 tensor.
 
     A column in one chunk, of the dtype returned, is shared with the table, not copied (treat
     it as read-only); half precision is widened to float32 exactly.
@@ -55,7 +55,7 @@ def matrix_column(table: pa.Table, name: str, *, widen: bool = True) -> Tensor:
     column = table.column(name).combine_chunks()
     width = column.type.list_size
     flat = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
-    if widen and flat.dtype != np.float32:
+    if flat.dtype != np.float32:
         return torch.from_numpy(flat.astype(np.float32))
     with warnings.catch_warnings():  # arrow's buffers are immutable; nothing writes to them
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")

@@ -43,20 +43,21 @@ def predict(
     split: str,
     device: torch.device,
     probs_out: np.ndarray,
-    features_out: np.ndarray,
+    features_out: np.ndarray | None,
     *,
     batch_size: int = 512,
     progress: Progress | None = None,
 ) -> None:
     """Softmax probabilities into ``probs_out`` (N, C) and features into ``features_out``
-    (N, F) (their dtypes: float32, float16) for one split, in eval mode, without gradients.
+    (N, F) (float32 or float16; None: no features) for one split, in eval mode, no gradients.
 
     The stored rows travel to ``device`` once and are normalised there batch by batch.
     """
     model.eval()
     stored, _ = bundle.split(split)
     rows = to_device(stored, device)
-    feature_dtype = torch.float16 if features_out.dtype == np.float16 else torch.float32
+    half = features_out is not None and features_out.dtype == np.float16
+    feature_dtype = torch.float16 if half else torch.float32
     with torch.no_grad():
         for start in range(0, int(stored.shape[0]), batch_size):
             x = bundle.prepare(rows[start : start + batch_size])
@@ -65,7 +66,8 @@ def predict(
             logits, feats = logits_and_features(model, x)
             end = start + x.shape[0]
             probs_out[start:end] = logits.softmax(dim=1).cpu().numpy()
-            features_out[start:end] = feats.to(feature_dtype).cpu().numpy()
+            if features_out is not None:
+                features_out[start:end] = feats.to(feature_dtype).cpu().numpy()
             if progress is not None:
                 progress.advance(int(x.shape[0]))
 

@@ -74,11 +74,9 @@ def evaluate_round(
         probs, labels = read.test_probs, read.test_labels
         radius, weighted_radius = read.radii()
     elif bundle is not None and checkpoint is not None:
-        model, content = model_from_checkpoint(checkpoint, device)
-        del content  # its weights are in the model now
+        model, _ = model_from_checkpoint(checkpoint, device)
         probs_out = np.empty((bundle.n_test, model.num_classes), dtype=np.float32)
-        features_out = np.empty((bundle.n_test, model.feature_dim), dtype=np.float16)
-        predict(model, bundle, "test", torch.device(device), probs_out, features_out)
+        predict(model, bundle, "test", torch.device(device), probs_out, None)
         probs, labels = torch.from_numpy(probs_out), bundle.test_labels
         radius = weighted_radius = math.nan
     else:
