@@ -3,11 +3,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from cases import clustered, labelled_mask
+from cases import clustered, integer_ties, labelled_mask
 from reference import beam as reference_beam
 
-from alcore.select import coreset, coreset_search
-from alcore.select.beam import beam_search
+from alcore.select import Options, Pool, coreset, coreset_radii, coreset_search, select
+from alcore.select.beam import _top_candidates, beam_search
 from alcore.select.distances import _min_distances, make_workspace
 from alcore.select.greedy import greedy
 
@@ -106,3 +106,131 @@ def test_beam_width_larger_than_what_is_left():
     result = coreset_search(features, labelled, 3, doubt, True, beam_width=10)
     assert sorted(result.picks.tolist()) == [1, 2, 3]
     assert result.beams.shape == (1, 3)  # a single distinct set of all three points
+
+
+def test_equal_u_ties_go_to_the_parent_then_the_candidate_rank():
+    # A=10, B=9, C=-8.5 all with doubt 0.5: every child of a step has the same U, so the
+    # order is the parents' rank, then each parent's candidate rank (SPEC section 5, step 3)
+    features, labelled, _ = line_case()
+    doubt = torch.tensor([0.0, 0.5, 0.5, 0.5])
+    result = coreset_search(features, labelled, 2, doubt, weighted=False, beam_width=3)
+    # step 1: {A} (candidate 1), {B} (candidate 2); step 2: {A}'s children {A,C}, {A,B}, then
+    # {B}'s {B,C} ({B,A} is {A,B} again)
+    assert result.beams.tolist() == [[1, 3], [1, 2], [2, 3]]
+    assert len(set(result.beam_u.tolist())) == 1  # distinct sets, equal U
+    expected = reference_beam(features.numpy(), labelled.numpy(), 2, doubt.numpy(), False, 3)
+    assert result.beams.tolist() == [b.picks for b in expected]
+    narrow = coreset_search(features, labelled, 2, doubt, weighted=False, beam_width=2)
+    assert narrow.beams.tolist() == [[1, 3], [1, 2]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_equal_u_between_distinct_sets_matches_the_reference(seed):
+    # doubt takes 3 values only: many distinct sets share a U exactly
+    g = torch.Generator().manual_seed(seed)
+    features = torch.rand(60, 3, generator=g, dtype=torch.float64)
+    labelled = labelled_mask(60, 3, seed)
+    doubt = torch.tensor([0.1, 0.3, 0.6], dtype=torch.float64)[torch.randint(3, (60,), generator=g)]
+    for weighted in (False, True):
+        result = coreset_search(features, labelled, 6, doubt, weighted, 4)
+        expected = reference_beam(features.numpy(), labelled.numpy(), 6, doubt.numpy(), weighted, 4)
+        assert result.beams.tolist() == [b.picks for b in expected]
+        u = result.beam_u.tolist()
+        assert len(set(u)) < len(u)  # the case has ties among the final beams
+
+
+def reference_top(score: torch.Tensor, k: int) -> list[list[int]]:
+    """Each row's k best (score descending, index ascending), the slow obvious way."""
+    return [sorted(range(len(row)), key=lambda i: (-row[i], i))[:k] for row in score.tolist()]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_top_candidates_with_ties_across_the_cut(k):
+    score = torch.tensor(
+        [
+            [3.0, 1.0, 2.0, 2.0, 2.0, -1.0, 2.0],  # four 2s straddle the cut for k = 2..5
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0],  # all tied (zero doubt)
+            [5.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.0],  # no ties
+            [1.0, 7.0, 1.0, 7.0, 1.0, 7.0, -1.0],  # ties above and at the cut
+        ]
+    )
+    threshold = torch.topk(score, k, dim=1).values[:, -1:]
+    assert bool(((score >= threshold).sum(dim=1) > k).any())  # the tie branch runs
+    assert _top_candidates(score, k).tolist() == reference_top(score, k)
+
+
+def test_top_candidates_without_ties():
+    score = torch.rand(5, 50, generator=torch.Generator().manual_seed(0))
+    assert _top_candidates(score, 7).tolist() == reference_top(score, 7)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_tied_distances_match_the_reference(seed, weighted):
+    # integer features: many exactly equal min distances, so candidate lists cut through ties
+    features = integer_ties(64, 6, seed).double()
+    labelled = labelled_mask(64, 4, seed)
+    doubt = torch.tensor([0.0, 0.25, 0.5], dtype=torch.float64)[
+        torch.randint(3, (64,), generator=torch.Generator().manual_seed(seed))
+    ]
+    result = coreset_search(features, labelled, 8, doubt, weighted, 3)
+    expected = reference_beam(features.numpy(), labelled.numpy(), 8, doubt.numpy(), weighted, 3)
+    assert result.beams.tolist() == [b.picks for b in expected]
+
+
+@pytest.mark.parametrize("width", [2, 5])
+def test_zero_budget_with_beams(width):
+    features = clustered(50, 4, 3, seed=0)
+    labelled = labelled_mask(50, 5, 0)
+    doubt = torch.rand(50, generator=torch.Generator().manual_seed(0)) * 0.9
+    result = coreset_search(features, labelled, 0, doubt, True, width)
+    assert result.picks.shape == (0,) and result.picks.dtype == torch.int64
+    assert result.beams.shape == (1, 0) and result.scores.shape == (0,)
+    assert result.beam_u.tolist() == [0.0]
+    assert result.before == result.after == coreset_radii(features, labelled, doubt)
+    pool = Pool(labelled, features, torch.rand(50, 3, generator=torch.Generator()).softmax(1))
+    chosen = select("coreset", pool, 0, Options(weighted=True, beam_width=width))
+    assert chosen.picks.shape == (0,) and chosen.before == chosen.after
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_zero_doubt_everywhere_with_beams(weighted):
+    # U is 0 for every set: the parents' rank, then the candidates' rank decide
+    features = torch.rand(40, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    labelled = labelled_mask(40, 3, 2)
+    doubt = torch.zeros(40, dtype=torch.float64)
+    result = coreset_search(features, labelled, 5, doubt, weighted, 4)
+    expected = reference_beam(features.numpy(), labelled.numpy(), 5, doubt.numpy(), weighted, 4)
+    assert result.beams.tolist() == [b.picks for b in expected]
+    assert result.beam_u.tolist() == [0.0] * 4
+    if weighted:  # all scores 0: each beam takes the smallest free indices
+        assert result.picks.tolist() == (~labelled).nonzero().squeeze(1)[:5].tolist()
+    else:  # the rank-1 beam of equal U is the greedy selection
+        assert torch.equal(result.picks, coreset(features, labelled, 5))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_budget_of_every_unlabelled_point_with_beams(weighted):
+    features = torch.rand(12, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    labelled = labelled_mask(12, 3, 1)
+    doubt = torch.rand(12, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 0.9
+    result = coreset_search(features, labelled, 9, doubt, weighted, 3)
+    expected = reference_beam(features.numpy(), labelled.numpy(), 9, doubt.numpy(), weighted, 3)
+    assert result.beams.tolist() == [b.picks for b in expected]
+    assert result.beams.shape == (1, 9)  # one set holds every unlabelled point
+    assert result.after.radius == 0.0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_pruning_gives_the_same_beams_in_float32(seed, weighted):
+    # float32 is what production runs: pruned and dense must store the same values
+    features = clustered(1500, 16, 8, seed)
+    labelled = labelled_mask(1500, 20, seed)
+    doubt = torch.rand(1500, generator=torch.Generator().manual_seed(seed)) * 0.9
+    dense = coreset_search(features, labelled, 60, doubt, weighted, 6, prune=False)
+    pruned = coreset_search(features, labelled, 60, doubt, weighted, 6, prune=True)
+    assert torch.equal(dense.beams, pruned.beams)
+    assert torch.equal(dense.scores, pruned.scores)
+    assert torch.equal(dense.beam_u, pruned.beam_u)
+    assert dense.after == pruned.after

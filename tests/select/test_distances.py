@@ -11,6 +11,7 @@ from alcore.select.distances import (
     error_bound,
     exact_pairs64_at,
     expanded_squared,
+    in_feature_units,
     make_workspace,
 )
 
@@ -56,8 +57,8 @@ def test_input_is_not_modified():
 
 def brute_force(features: torch.Tensor, labelled: torch.Tensor) -> tuple[Tensor, Tensor]:
     """Direct float64 distances of every (point, centre) pair of the working points, with the
-    engine's own direct kernel: (N,) the smallest, rounded to the features' dtype, and (N,)
-    the smallest labelled index attaining it."""
+    engine's own direct kernel: (N,) the smallest, rounded to the features' dtype (in the
+    features' units), and (N,) the smallest labelled index attaining it."""
     space = make_workspace(features)
     centers = labelled.nonzero().squeeze(1)
     n, n_centers = features.shape[0], centers.shape[0]
@@ -68,7 +69,7 @@ def brute_force(features: torch.Tensor, labelled: torch.Tensor) -> tuple[Tensor,
     first = (direct == distance[:, None]).int().argmax(dim=1)  # first minimum
     nearest = centers[first]
     distance[centers], nearest[centers] = 0.0, centers
-    return distance.to(space.points.dtype), nearest
+    return in_feature_units(space, distance.to(space.points.dtype)), nearest
 
 
 def old_screen_ambiguous_fraction(features: torch.Tensor, labelled: torch.Tensor) -> float:

@@ -1,13 +1,18 @@
 import numpy as np
 import pytest
 import torch
-from cases import clustered, labelled_mask
+from cases import clustered, integer_ties, labelled_mask
 from reference import greedy as reference_greedy
 from reference import pairwise
 from reference import scores as reference_scores
 
 from alcore.select import coreset, coreset_search
-from alcore.select.distances import _min_distances, make_workspace
+from alcore.select.distances import (
+    _distinct_rows,
+    _min_distances,
+    in_feature_units,
+    make_workspace,
+)
 from alcore.select.greedy import greedy
 
 
@@ -110,7 +115,8 @@ def test_min_distance_after_matches_reference():
     centers[trace.picks] = True
     expected = reference_scores(features.double().numpy(), centers.numpy(), None)
     expected = np.where(centers.numpy(), 0.0, expected)
-    np.testing.assert_allclose(trace.min_distance.numpy(), expected, rtol=1e-5, atol=1e-6)
+    found = in_feature_units(space, trace.min_distance)  # the kernels work in scaled units
+    np.testing.assert_allclose(found.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -190,3 +196,70 @@ def test_progress_with_no_picks():
     calls = []
     coreset_search(features, labelled_mask(30, 5, 0), 0, progress=lambda *c: calls.append(c))
     assert calls == [("min-distance", 1, 1)]
+
+
+@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_duplicate_rows_give_the_reference_picks(seed, weighted, dtype, prune):
+    # a third of the rows are exact copies of others (and of labelled points): every copy
+    # ties, so the smallest index must win, as the float64 brute force decides
+    g = torch.Generator().manual_seed(seed)
+    base = integer_ties(256, 16, seed)  # distances exact in float32 too
+    source = torch.randint(256, (256,), generator=g)
+    copies = torch.rand(256, generator=g) < 0.35
+    features = torch.where(copies[:, None], base[source], base).to(dtype)
+    labelled = labelled_mask(256, 6, seed)
+    # doubt in {0, 1/8, 1/4, 1/2}: products with distances are exact in both dtypes
+    doubt = torch.tensor([0.0, 0.125, 0.25, 0.5])[torch.randint(4, (256,), generator=g)]
+    assert len({tuple(row) for row in features.tolist()}) < 0.8 * 256  # many copies
+    assert _distinct_rows(make_workspace(features)) is not None  # the first pass dedups them
+    weight = doubt.double().numpy() if weighted else None
+    expected = reference_greedy(features.double().numpy(), labelled.numpy(), 60, weight)
+    result = coreset_search(features, labelled, 60, doubt.to(dtype), weighted, prune=prune)
+    assert result.picks.tolist() == expected
+    again = coreset_search(features.clone(), labelled, 60, doubt.to(dtype), weighted, prune=prune)
+    assert torch.equal(again.picks, result.picks) and torch.equal(again.scores, result.scores)
+
+
+def test_zero_doubt_everywhere_ties_to_the_smallest_indices():
+    # pweighted with a certain model: every score is 0, every pick a tie (SPEC: smallest index)
+    features = clustered(300, 8, 4, seed=1)
+    labelled = labelled_mask(300, 20, seed=1)
+    doubt = torch.zeros(300)
+    result = coreset_search(features, labelled, 50, doubt, weighted=True)
+    unlabelled = (~labelled).nonzero().squeeze(1)
+    assert torch.equal(result.picks, unlabelled[:50])
+    assert result.scores.tolist() == [0.0] * 50
+    assert result.before.weighted_radius == 0.0 and result.u == 0.0
+    expected = reference_greedy(features.double().numpy(), labelled.numpy(), 50, doubt.numpy())
+    assert result.picks.tolist() == expected
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_pruning_gives_the_same_picks_as_the_dense_pass_in_float32(seed, weighted):
+    # float32 is what production runs: pruned and dense must store the same values
+    features = clustered(2000, 16, 10, seed)
+    labelled = labelled_mask(2000, 30, seed)
+    doubt = torch.rand(2000, generator=torch.Generator().manual_seed(seed)) * 0.9
+    dense = coreset_search(features, labelled, 300, doubt, weighted, prune=False)
+    pruned = coreset_search(features, labelled, 300, doubt, weighted, prune=True)
+    assert torch.equal(dense.picks, pruned.picks)
+    assert torch.equal(dense.scores, pruned.scores)
+    assert dense.after == pruned.after
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_budget_of_every_unlabelled_point(weighted):
+    features = clustered(120, 4, 3, seed=2).double()
+    labelled = labelled_mask(120, 7, seed=2)
+    doubt = torch.rand(120, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    result = coreset_search(features, labelled, 113, doubt * 0.9, weighted)
+    weight = (doubt * 0.9).numpy() if weighted else None
+    expected = reference_greedy(features.numpy(), labelled.numpy(), 113, weight)
+    assert result.picks.tolist() == expected
+    assert result.after.radius == 0.0 and result.after.weighted_radius == 0.0
+    with pytest.raises(ValueError, match="budget=114 exceeds the 113 unlabelled points"):
+        coreset_search(features, labelled, 114, doubt * 0.9, weighted)

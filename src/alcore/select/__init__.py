@@ -6,6 +6,7 @@
 See SPEC.md sections 1-7 for the semantics (tie-breaks included).
 """
 
+from alcore.select._checks import InputError, check_features, check_probs
 from alcore.select.baselines import (
     doubt_from_probs,
     entropy,
@@ -23,12 +24,15 @@ from alcore.select.strategies import STRATEGIES, Options, Pool, Selection, selec
 __all__ = [
     "STRATEGIES",
     "CoresetResult",
+    "InputError",
     "MinDistances",
     "Options",
     "Pool",
     "ProgressFn",
     "Radii",
     "Selection",
+    "check_features",
+    "check_probs",
     "coreset",
     "coreset_radii",
     "coreset_search",

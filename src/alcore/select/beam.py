@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from alcore.select._backoff import Backoff
+from alcore.select._prune import center_lower_limits, rows_to_update
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
@@ -34,7 +35,6 @@ from alcore.select.distances import (
     exact_to_point,
     expanded_squared,
 )
-from alcore.select.greedy import _BOUND_MARGIN, _DENSE_FRACTION
 
 _ROW_CHUNK = 8192  # pool rows updated at a time (views); gathers take chunk_rows(D)
 
@@ -231,10 +231,7 @@ def _add_centers(
     n_beams, n_points = min_distance.shape
     rows: Tensor | None = None
     if nearest is not None and backoff.should_try():
-        rows = _rows_within_bound(space, min_distance, nearest, is_center, centers, column)
-        backoff.record(helped=rows.shape[0] <= _DENSE_FRACTION * n_points)
-        if rows.shape[0] > _DENSE_FRACTION * n_points:
-            rows = None
+        rows = _rows_within_bound(space, min_distance, nearest, is_center, centers, column, backoff)
     chunks: list[slice] | list[Tensor]
     if rows is None:  # contiguous slices: views, no copies
         chunks = [slice(s, s + _ROW_CHUNK) for s in range(0, n_points, _ROW_CHUNK)]
@@ -284,8 +281,10 @@ def _rows_within_bound(
     is_center: Tensor,
     centers: Tensor,
     column: Tensor,
-) -> Tensor:
-    """Rows k where some beam b has ``|nearest_b(k) - c_b| < 2 m_b(k)``: (R,) int64."""
+    backoff: Backoff,
+) -> Tensor | None:
+    """Rows k where some beam b has ``|nearest_b(k) - c_b| < 2 m_b(k)`` (:mod:`._prune`):
+    (R,) int64, or None when a dense pass is cheaper."""
     slots = is_center.any(dim=0).nonzero().squeeze(1)  # every centre of any beam
     slot_of_point = torch.full_like(min_distance[0], -1, dtype=torch.int64)
     slot_of_point[slots] = torch.arange(slots.shape[0], device=slots.device)
@@ -294,13 +293,11 @@ def _rows_within_bound(
     step = min(_ROW_CHUNK, chunk_rows(space.points.shape[1]))  # gathered: (step, D)
     for start in range(0, slots.shape[0], step):
         chunk = slots[start : start + step]
-        chunk_sq = space.sq_norms[chunk]
-        screened = expanded_squared(space.points[chunk], chunk_sq, center_points, center_sq)
-        margin = error_bound(space, chunk_sq[:, None], center_sq[None, :])
-        lower[:, start : start + chunk.shape[0]] = (screened - margin).clamp_(min=0.0).sqrt_().T
+        lower[:, start : start + chunk.shape[0]] = center_lower_limits(
+            space, space.points[chunk], space.sq_norms[chunk], center_points, center_sq
+        ).T
     bound = lower[column[:, None], slot_of_point[nearest]]  # (B, N)
-    within = bound < min_distance * (2.0 * (1.0 + _BOUND_MARGIN))
-    return within.any(dim=0).nonzero().squeeze(1)
+    return rows_to_update(bound, min_distance, backoff)
 
 
 @dataclass(frozen=True)

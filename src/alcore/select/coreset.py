@@ -8,6 +8,7 @@ ranked by mean negative log confidence even when distances are not weighted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import SupportsIndex
 
 import torch
 from torch import Tensor
@@ -18,6 +19,7 @@ from alcore.select._checks import (
     check_budget,
     check_doubt,
     check_features,
+    check_flag,
     check_labelled,
 )
 from alcore.select.beam import U_SCALE, beam_search, fixed_point_log_confidence
@@ -25,6 +27,7 @@ from alcore.select.distances import (
     DEFAULT_BLOCK_SIZE,
     ProgressFn,
     _min_distances,
+    in_feature_units,
     make_workspace,
 )
 from alcore.select.greedy import greedy
@@ -36,7 +39,8 @@ class CoresetResult:
     """A core-set selection with its diagnostics.
 
     picks: (b,) int64 pool indices in pick order (the rank-1 beam).
-    scores: (b,) each pick's score (m or doubt * m) at the moment it was picked.
+    scores: (b,) each pick's score (m or doubt * m) at the moment it was picked, in the
+    features' units (float32, or float64 for float64 features).
     beams: (K, b) int64 the final beams best first (K = 1 for greedy); ``beams[0] == picks``.
     beam_u: (K,) float64 mean negative log confidence U of each beam (0 without doubt).
     before: radii of the labelled set over the unlabelled pool.
@@ -59,17 +63,20 @@ class CoresetResult:
 def coreset(
     features: Tensor,
     labelled: Tensor,
-    budget: int,
+    budget: SupportsIndex,
     doubt: Tensor | None = None,
     weighted: bool = False,
-    beam_width: int = 1,
+    beam_width: SupportsIndex = 1,
 ) -> Tensor:
     """Pick ``budget`` pool indices by (doubt-weighted) greedy core-set, with optional beams.
 
     features: (N, D) float, any device. labelled: (N,) bool, at least one True.
-    doubt: (N,) float in [0, 1), ``1 - max P(y|x)``; required when ``weighted`` or
-    ``beam_width > 1``. Returns (budget,) int64 indices in pick order on the features' device:
-    unique, unlabelled, and (for greedy) each attaining the largest score when picked.
+    budget, beam_width: integers (int, numpy integer or one-element integer tensor).
+    doubt: (N,) float in [0, 1), ``1 - max P(y|x)`` (:func:`alcore.select.doubt_from_probs`);
+    required when ``weighted`` or ``beam_width > 1``. Returns (budget,) int64 indices in pick
+    order on the features' device: unique, unlabelled, and (for greedy) each attaining the
+    largest score when picked. The picks do not change when the features are multiplied by a
+    power of two (the engine rescales them exactly).
     """
     return coreset_search(features, labelled, budget, doubt, weighted, beam_width).picks
 
@@ -77,12 +84,12 @@ def coreset(
 def coreset_search(
     features: Tensor,
     labelled: Tensor,
-    budget: int,
+    budget: SupportsIndex,
     doubt: Tensor | None = None,
     weighted: bool = False,
-    beam_width: int = 1,
+    beam_width: SupportsIndex = 1,
     *,
-    block_size: int = DEFAULT_BLOCK_SIZE,
+    block_size: SupportsIndex = DEFAULT_BLOCK_SIZE,
     prune: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> CoresetResult:
@@ -96,21 +103,23 @@ def coreset_search(
     ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
     to call every time: rate-limit any logging in the callback. It never changes the picks.
     """
-    _check_inputs(features, labelled, budget, doubt, weighted, beam_width, block_size)
+    count, is_weighted, width, block = _check_inputs(
+        features, labelled, budget, doubt, weighted, beam_width, block_size
+    )
     if prune is None:
         prune = features.device.type != "cuda"
     space = make_workspace(features)
-    start = _min_distances(space, labelled.nonzero().squeeze(1), block_size, progress)
-    score_weight = doubt if weighted else None
-    if beam_width == 1:
-        trace = greedy(space, start, labelled, budget, score_weight, prune, progress)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), block, progress)
+    score_weight = doubt if is_weighted else None
+    if width == 1:
+        trace = greedy(space, start, labelled, count, score_weight, prune, progress)
         beams, beam_scores = trace.picks[None, :], trace.scores
         beam_u = mean_log_confidence(doubt, trace.picks)
         min_after = trace.min_distance
     else:
         assert doubt is not None  # checked above
         beam = beam_search(
-            space, start, labelled, budget, score_weight, doubt, beam_width, prune, progress
+            space, start, labelled, count, score_weight, doubt, width, prune, progress
         )
         beams, beam_scores, beam_u, min_after = (
             beam.picks,
@@ -121,13 +130,15 @@ def coreset_search(
     picks = beams[0]
     after_labelled = labelled.clone()
     after_labelled[picks] = True
+    # the kernels measured in the working copy's units: back to the features' (exact)
+    before = in_feature_units(space, start.distance)
     return CoresetResult(
         picks=picks,
-        scores=beam_scores,
+        scores=in_feature_units(space, beam_scores),
         beams=beams,
         beam_u=beam_u,
-        before=radii_from_min_distance(start.distance, labelled, doubt),
-        after=radii_from_min_distance(min_after, after_labelled, doubt),
+        before=radii_from_min_distance(before, labelled, doubt),
+        after=radii_from_min_distance(in_feature_units(space, min_after), after_labelled, doubt),
     )
 
 
@@ -143,23 +154,28 @@ def mean_log_confidence(doubt: Tensor | None, picks: Tensor) -> Tensor:
 def _check_inputs(
     features: Tensor,
     labelled: Tensor,
-    budget: int,
+    budget: object,
     doubt: Tensor | None,
-    weighted: bool,
-    beam_width: int,
-    block_size: int,
-) -> None:
+    weighted: object,
+    beam_width: object,
+    block_size: object,
+) -> tuple[int, bool, int, int]:
+    """Validate everything; return budget, weighted, beam_width and block_size as Python
+    values."""
     check_features(features)
     check_labelled(labelled, features.shape[0], features.device)
-    check_budget(budget, int((~labelled).sum()))
-    check_beam_width(beam_width)
-    check_block_size(block_size)
+    count = check_budget(budget, int((~labelled).sum()))
+    is_weighted = check_flag(weighted, "weighted")
+    width = check_beam_width(beam_width)
+    block = check_block_size(block_size)
     if doubt is None:
-        if weighted:
-            raise ValueError("weighted=True needs doubt (1 - max P(y|x)) for every pool point")
-        if beam_width > 1:
+        fix = "pass doubt=alcore.select.doubt_from_probs(probs)"
+        if is_weighted:
             raise ValueError(
-                f"beam_width={beam_width} ranks beams by confidence: pass doubt for every point"
+                f"weighted=True needs doubt (1 - max P(y|x)) for every pool point; {fix}"
             )
+        if width > 1:
+            raise ValueError(f"beam_width={width} ranks beams by confidence: {fix}")
     else:
         check_doubt(doubt, features.shape[0], features.device)
+    return count, is_weighted, width, block

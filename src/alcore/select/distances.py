@@ -14,18 +14,32 @@ small.
 The first pass (:func:`min_distances`, paper Algorithm 3) computes directly only the pairs the
 screen cannot rule out, so its cost stays that of one matrix product even when the margin
 leaves most rows with several candidates (D = 4,096, ReLU features).
+
+Scale: the working copy is the features times a power of two 2^k, chosen so that the largest
+magnitude lies in [1/2, 1). Multiplying by a power of two is exact and commutes with every
+later rounding as long as nothing over- or underflows, which that range guarantees for squared
+distances (unscaled, float32 features near 1e20 overflow and near 1e-25 underflow). So
+``features`` and ``features * 2^j`` get the same working copy, bit for bit, and the same picks.
+Distances the public functions return are multiplied back by 2^-k, exactly: they are in the
+caller's units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
 
 from alcore.select._backoff import Backoff
-from alcore.select._checks import check_block_size, check_features, check_labelled
+from alcore.select._checks import (
+    check_block_size,
+    check_features,
+    check_labelled,
+    working_dtype,
+)
 
 DEFAULT_BLOCK_SIZE = 1024
 # Elements (rows x D) gathered at a time by the direct kernels: 4 MB of float32. Small
@@ -43,28 +57,42 @@ def chunk_rows(dim: int) -> int:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Centred features and their squared norms, shared by all selection kernels.
+    """Scaled, centred features and their squared norms, shared by all selection kernels.
 
-    points: (N, D) float32 (float64 if the input was float64), contiguous, mean-centred.
+    points: (N, D) float32 (float64 if the input was float64), mean-centred, the features
+    times ``2^exponent``.
     sq_norms: (N,) the squared row norms of ``points``, summed in float64 and rounded once.
     gamma: the relative error bound of :func:`expanded_squared`:
     ``|d2_expanded - d2| <= gamma (|x|^2 + |c|^2)``.
     lower_gamma: the (about 4 times tighter) bound of :func:`lower_squared`.
+    exponent: k of the exact scaling 2^k; distances in ``points`` are 2^k times the caller's
+    (see :func:`in_feature_units`).
     """
 
     points: Tensor
     sq_norms: Tensor
     gamma: float
     lower_gamma: float
+    exponent: int
 
 
 def make_workspace(features: Tensor) -> Workspace:
-    """Centre ``features`` (N, D) into a contiguous working copy; the input is not modified.
+    """Scale ``features`` (N, D) by a power of two and centre them into a working copy; the
+    input is not modified.
 
+    The scale 2^k puts the largest magnitude in [1/2, 1): exact, and the same working copy for
+    ``features`` and ``features * 2^j`` (whenever that product is itself exact).
     Extra memory: the copy, plus O(chunk) while summing the norms.
     """
-    dtype = torch.float64 if features.dtype == torch.float64 else torch.float32
-    points = features.to(dtype=dtype, copy=True)
+    dtype = working_dtype(features.dtype)
+    exponent = _normalising_exponent(features)
+    factors = list(_power_of_two_factors(exponent))
+    if features.dtype == dtype and len(factors) == 1:
+        points = features * factors[0]  # the copy and the scaling in one pass
+    else:
+        points = features.to(dtype=dtype, copy=True)
+        for factor in factors:
+            points.mul_(factor)
     # any centre works (distances are translation invariant): the mean keeps |x| smallest
     points.sub_(points.mean(dim=0))
     n_points, dim = points.shape
@@ -73,7 +101,44 @@ def make_workspace(features: Tensor) -> Workspace:
     for start in range(0, n_points, step):
         chunk = points[start : start + step].to(torch.float64, copy=True)  # (c, D)
         sq_norms[start : start + chunk.shape[0]] = chunk.square_().sum(dim=1)
-    return Workspace(points, sq_norms, *_error_bounds(dim, dtype))
+    return Workspace(points, sq_norms, *_error_bounds(dim, dtype), exponent)
+
+
+def in_feature_units(space: Workspace, values: Tensor) -> Tensor:
+    """Distances (or doubt-weighted distances) of ``space`` in the caller's units: ``values``
+    times 2^-exponent, exactly (a new tensor of the same shape and dtype)."""
+    out = values.clone()
+    for factor in _power_of_two_factors(-space.exponent):
+        out.mul_(factor)
+    return out
+
+
+def _normalising_exponent(features: Tensor) -> int:
+    """k such that ``max |features| * 2^k`` lies in [1/2, 1) (0 for all-zero features)."""
+    low, high = torch.aminmax(features)  # one pass, no |features| copy
+    largest = max(-float(low), float(high))
+    if largest == 0.0:
+        return 0
+    _, exponent = math.frexp(largest)  # largest = m 2^e, m in [1/2, 1)
+    return -exponent
+
+
+# Largest power-of-two step applied at once: 2^100 and 2^-100 are normal float32 numbers, so
+# each factor is exact in every working dtype (a subnormal input needs 2^149).
+_STEP = 100
+
+
+def _power_of_two_factors(exponent: int) -> Iterator[float]:
+    """Factors, each an exact power of two in float32, whose product is 2^exponent (at least
+    one, 1.0 for exponent 0)."""
+    sign = 1 if exponent >= 0 else -1
+    left = abs(exponent)
+    while True:
+        step = min(left, _STEP)
+        yield 2.0 ** (sign * step)
+        left -= step
+        if left == 0:
+            return
 
 
 def _error_bounds(dim: int, dtype: torch.dtype) -> tuple[float, float]:
@@ -193,14 +258,16 @@ def min_distances(
     features: (N, D) floating, finite. labelled: (N,) bool with at least one True.
     Computed in (block_size x block_size) tiles, so extra memory is O(block_size^2 + N)
     whatever N and |L| are. Every distance is a direct ``sqrt(sum (x - c)^2)`` to a centre
-    that attains the smallest such value, the smallest pool index among equal ones.
+    that attains the smallest such value, the smallest pool index among equal ones, in the
+    features' units (float32, or float64 for float64 features).
     progress: called as ``progress("min-distance", tiles done, tiles in all)`` after each tile.
     """
     check_features(features)
     check_labelled(labelled, features.shape[0], features.device)
-    check_block_size(block_size)
+    block_size = check_block_size(block_size)
     space = make_workspace(features)
-    return _min_distances(space, labelled.nonzero().squeeze(1), block_size, progress)
+    found = _min_distances(space, labelled.nonzero().squeeze(1), block_size, progress)
+    return MinDistances(in_feature_units(space, found.distance), found.nearest)
 
 
 def _min_distances(
@@ -222,7 +289,7 @@ def _min_distances(
     first.scatter_reduce_(0, inverse[centers], centers, reduce="amin")
     held = (first < space.points.shape[0]).nonzero().squeeze(1)  # distinct rows with a centre
     order = first[held].argsort()  # in the order of their centres' pool indices
-    sub = Workspace(space.points[rows], space.sq_norms[rows], space.gamma, space.lower_gamma)
+    sub = replace(space, points=space.points[rows], sq_norms=space.sq_norms[rows])
     found = _distinct_min_distances(sub, held[order], block_size, progress)
     distance = found.distance[inverse]
     nearest = first[found.nearest][inverse]

@@ -5,13 +5,9 @@ Each pick takes the unlabelled, unpicked point with the largest score ``m(i)`` (
 the new centre.
 
 The update is where the time goes: one pass over all N rows per pick. With ``prune=True`` the
-kernel skips rows that provably cannot change, as Elkan's k-means does: a point k whose nearest
-centre a(k) lies at ``|a(k) - c| >= 2 m(k)`` from the new centre c has
-``|x_k - c| >= |a(k) - c| - m(k) >= m(k)`` by the triangle inequality. Only the centre-to-centre
-distances (one row per existing centre) are computed for every pick. On clustered data, as real
-embeddings are, most rows are skipped; on structureless data the kernel falls back to the full
-pass. The centre-to-centre distances are screened values, so the bound uses their rigorous
-lower limit: pruning never skips a row that could change.
+kernel skips the rows the triangle inequality rules out (:mod:`alcore.select._prune`, shared
+with the beam search); only the distances from the existing centres to the new one are
+computed for every pick.
 """
 
 from __future__ import annotations
@@ -22,20 +18,14 @@ import torch
 from torch import Tensor
 
 from alcore.select._backoff import Backoff
+from alcore.select._prune import center_lower_limits, rows_to_update
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
     Workspace,
-    error_bound,
     exact_to_point,
     exact_to_point_at,
-    expanded_squared,
 )
-
-# Above this fraction of candidate rows, one dense pass beats gathering the rows.
-_DENSE_FRACTION = 0.3
-# Relative margin on the pruning bound, for the rounding of the exact distances themselves.
-_BOUND_MARGIN = 1e-5
 
 
 @dataclass(frozen=True)
@@ -143,11 +133,6 @@ class _Pruner:
             return None
         slot = self.n_centers
         centers, centers_sq = self.centers[:slot], self.center_sq_norms[:slot]
-        screened = expanded_squared(centers, centers_sq, center, center_sq).squeeze(1)
-        margin = error_bound(self.space, centers_sq, center_sq)
-        to_centers = (screened - margin).clamp_(min=0.0).sqrt_()  # (slot,) lower limits
-        bound = to_centers[self.slot_of_point]  # (N,) <= |a(k) - c|
-        rows = (bound < min_distance * (2.0 * (1.0 + _BOUND_MARGIN))).nonzero().squeeze(1)
-        helped = rows.shape[0] <= _DENSE_FRACTION * min_distance.shape[0]
-        self.backoff.record(helped)
-        return rows if helped else None
+        to_center = center_lower_limits(self.space, centers, centers_sq, center, center_sq)
+        bound = to_center[:, 0][self.slot_of_point]  # (N,) <= |a(k) - c|
+        return rows_to_update(bound[None, :], min_distance[None, :], self.backoff)

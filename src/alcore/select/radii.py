@@ -16,6 +16,7 @@ from alcore.select.distances import (
     DEFAULT_BLOCK_SIZE,
     ProgressFn,
     _min_distances,
+    in_feature_units,
     make_workspace,
 )
 
@@ -52,12 +53,14 @@ def coreset_radii(
 
     features: (N, D) float; labelled: (N,) bool with at least one True; doubt: (N,) in [0, 1).
     progress: ``progress("min-distance", tiles done, tiles)`` after each tile of the pass.
+    Both radii are in the features' units.
     """
     check_features(features)
     check_labelled(labelled, features.shape[0], features.device)
-    check_block_size(block_size)
+    block = check_block_size(block_size)
     if doubt is not None:
         check_doubt(doubt, features.shape[0], features.device)
     centers = labelled.nonzero().squeeze(1)
-    start = _min_distances(make_workspace(features), centers, block_size, progress)
-    return radii_from_min_distance(start.distance, labelled, doubt)
+    space = make_workspace(features)
+    start = _min_distances(space, centers, block, progress)
+    return radii_from_min_distance(in_feature_units(space, start.distance), labelled, doubt)

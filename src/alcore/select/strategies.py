@@ -9,18 +9,29 @@ compared on the same diagnostics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import SupportsIndex
 
 import torch
 from torch import Tensor
 
 from alcore.select import baselines
-from alcore.select._checks import check_doubt, check_features, check_labelled
+from alcore.select._checks import (
+    check_beam_width,
+    check_budget,
+    check_features,
+    check_flag,
+    check_labelled,
+    check_mask,
+    check_probs,
+    check_same_device,
+)
 from alcore.select.coreset import coreset_search, mean_log_confidence
 from alcore.select.distances import (
     DEFAULT_BLOCK_SIZE,
     ProgressFn,
     _min_distances,
+    in_feature_units,
     make_workspace,
 )
 from alcore.select.radii import Radii, radii_from_min_distance
@@ -31,6 +42,7 @@ class Pool:
     """What a strategy may look at.
 
     labelled: (N,) bool. features: (N, D) embeddings or None. probs: (N, C) softmax or None.
+    All on one device; :func:`select` checks them (the dtypes may differ).
     """
 
     labelled: Tensor
@@ -38,7 +50,8 @@ class Pool:
     probs: Tensor | None = None
 
     def doubt(self) -> Tensor | None:
-        """(N,) ``1 - max P(y|x)``, or None without probabilities."""
+        """(N,) ``1 - max P(y|x)`` (:func:`~alcore.select.doubt_from_probs`, which checks
+        the probabilities), or None without probabilities."""
         return None if self.probs is None else baselines.doubt_from_probs(self.probs)
 
 
@@ -47,7 +60,8 @@ class Selection:
     """A strategy's acquisitions and diagnostics.
 
     picks: (b,) int64 pool indices in pick order. scores: (b,) float64 the strategy's score of
-    each pick (core-set: m or doubt * m at pick time; uncertainty: its measure; random: nan).
+    each pick (core-set: m or doubt * m at pick time, in the features' units; uncertainty: its
+    measure; random: nan).
     beam_u: (K,) float64 U of each final beam (one row for strategies without beams).
     before / after: core-set radii without / with the picks (None without features).
     beams: (K, b) int64 every final beam, best first, for the coreset kind (None otherwise).
@@ -71,7 +85,7 @@ class Options:
     """Strategy parameters."""
 
     weighted: bool = False  # coreset: weight distances by doubt
-    beam_width: int = 1  # coreset: beams kept (1 = greedy)
+    beam_width: SupportsIndex = 1  # coreset: beams kept (1 = greedy); any integer type
     generator: torch.Generator | None = None  # random: a seeded CPU torch.Generator
     # ``progress(phase, done, total)`` with Python ints, cheap to call often (rate-limit any
     # logging inside it). coreset: after every tile of the first min-distance pass
@@ -85,11 +99,11 @@ Strategy = Callable[[Pool, int, Options], Selection]
 
 def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
     features = _need(pool.features, "coreset", "features")
-    doubt = pool.doubt()
-    if (options.weighted or options.beam_width > 1) and doubt is None:
+    doubt = None if pool.probs is None else baselines._doubt(pool.probs)  # checked in select
+    if (options.weighted or options.beam_width != 1) and doubt is None:
         raise ValueError(
             "the coreset strategy with weighted=True or beam_width > 1 needs class "
-            "probabilities (probs) to compute doubt"
+            "probabilities to compute doubt; pass probs in the Pool"
         )
     result = coreset_search(
         features,
@@ -119,8 +133,7 @@ def _random(pool: Pool, budget: int, options: Options) -> Selection:
 
 def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> Strategy:
     def strategy(pool: Pool, budget: int, options: Options) -> Selection:
-        probs = _need(pool.probs, name, "probs")
-        baselines.check_probs(probs, pool.labelled.shape[0])
+        probs = _need(pool.probs, name, "probs")  # checked in select
         values = measure(probs)
         picks = baselines.top_unlabelled(sign * values, pool.labelled, budget)
         return _with_diagnostics(pool, picks, values[picks].to(torch.float64), options.progress)
@@ -131,33 +144,63 @@ def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> 
 STRATEGIES: dict[str, Strategy] = {
     "random": _random,
     "coreset": _coreset,
-    "least_confidence": _by_measure("least_confidence", baselines.doubt_from_probs, 1.0),
-    "entropy": _by_measure("entropy", baselines.entropy_of, 1.0),
-    "margin": _by_measure("margin", baselines.margin_of, -1.0),
+    "least_confidence": _by_measure("least_confidence", baselines._doubt, 1.0),
+    "entropy": _by_measure("entropy", baselines._entropy, 1.0),
+    "margin": _by_measure("margin", baselines._margin, -1.0),
 }
 
+# the fewest class columns each kind can use (margin compares the top two)
+_MIN_CLASSES = {"margin": 2}
 
-def select(kind: str, pool: Pool, budget: int, options: Options | None = None) -> Selection:
-    """Run the strategy ``kind`` on ``pool`` for ``budget`` picks."""
+
+def select(
+    kind: str, pool: Pool, budget: SupportsIndex, options: Options | None = None
+) -> Selection:
+    """Run the strategy ``kind`` on ``pool`` for ``budget`` picks.
+
+    Checks the whole pool first (features, probabilities, devices, budget, options), so every
+    kind refuses what any kind would: probabilities that are not probabilities are never read
+    as doubt, by the uncertainty kinds, the core-set's weights and U, or the diagnostics.
+    """
     if kind not in STRATEGIES:
         raise ValueError(f"unknown strategy kind {kind!r}; known kinds: {sorted(STRATEGIES)}")
-    check_labelled(pool.labelled, pool.labelled.shape[0], pool.labelled.device)
+    if not isinstance(pool, Pool):
+        raise ValueError(f"pool must be an alcore.select.Pool, got {type(pool).__name__}")
     options = options or Options()
+    weighted = check_flag(options.weighted, "weighted")
+    options = replace(options, weighted=weighted, beam_width=check_beam_width(options.beam_width))
     if kind != "coreset" and (options.weighted or options.beam_width != 1):
-        raise ValueError(f"weighted and beam_width apply to the coreset kind only, not {kind!r}")
-    return STRATEGIES[kind](pool, budget, options)
+        raise ValueError(
+            f"weighted and beam_width apply to the coreset kind only, not {kind!r}; leave "
+            "them at their defaults"
+        )
+    _check_pool(pool, _MIN_CLASSES.get(kind, 1))
+    count = check_budget(budget, int((~pool.labelled).sum()))
+    return STRATEGIES[kind](pool, count, options)
+
+
+def _check_pool(pool: Pool, min_classes: int) -> None:
+    """Labelled mask, features and probabilities: shapes, devices, values."""
+    labelled = pool.labelled
+    check_mask(labelled)
+    n_points, device = labelled.shape[0], labelled.device
+    if pool.features is not None:
+        if isinstance(pool.features, Tensor):
+            check_same_device(pool.features, "features", device, "the labelled mask")
+        check_features(pool.features)
+        n_points = pool.features.shape[0]
+    check_labelled(labelled, n_points, device)
+    if pool.probs is not None:
+        check_probs(pool.probs, n_points, device=device, min_classes=min_classes)
 
 
 def _with_diagnostics(
     pool: Pool, picks: Tensor, scores: Tensor, progress: ProgressFn | None
 ) -> Selection:
-    doubt = pool.doubt()
+    doubt = None if pool.probs is None else baselines._doubt(pool.probs)  # checked in select
     u = mean_log_confidence(doubt, picks)
     if pool.features is None:
         return Selection(picks, scores, u, None, None)
-    check_features(pool.features)
-    if doubt is not None:
-        check_doubt(doubt, pool.features.shape[0], pool.features.device)
     space = make_workspace(pool.features)
     labelled = pool.labelled
     before = _min_distances(
@@ -171,6 +214,8 @@ def _with_diagnostics(
             space, picks.sort().values, DEFAULT_BLOCK_SIZE, _renamed(progress, "to picks")
         )
         after = torch.minimum(before, to_picks.distance)
+    # the kernels measured in the working copy's units: back to the features' (exact)
+    before, after = in_feature_units(space, before), in_feature_units(space, after)
     return Selection(
         picks,
         scores,

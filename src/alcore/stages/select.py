@@ -13,7 +13,16 @@ from alcore.files import StageFileError, write_table
 from alcore.files.errors import rerun_fix
 from alcore.progress import PhaseProgress
 from alcore.seeding import generator
-from alcore.select import Options, Pool, Radii, Selection, select
+from alcore.select import (
+    InputError,
+    Options,
+    Pool,
+    Radii,
+    Selection,
+    check_features,
+    check_probs,
+    select,
+)
 from alcore.settings import StrategySettings
 from alcore.stages.embed import Embedding
 from alcore.stages.labelled import read_labelled, read_rounds_added, write_labelled
@@ -38,7 +47,9 @@ def select_round(
     """Pick ``budget`` new labels with ``strategy`` and write both output files.
 
     The acquisitions file has one row per pick of every final beam (beam_rank 1 is the chosen
-    selection); the next labelled set is the old one plus the rank-1 picks.
+    selection); the next labelled set is the old one plus the rank-1 picks. An embedding whose
+    features or probabilities the engine would refuse (NaN, logits, rows that do not sum to 1)
+    raises :class:`StageFileError` naming the file.
     """
     labelled_indices, n_pool = read_labelled(labelled_path)
     labelled = torch.zeros(n_pool, dtype=torch.bool)
@@ -60,6 +71,7 @@ def select_round(
                 f"was embedded for another labelled set than {labelled_path}",
                 rerun_fix(embedding_path),
             )
+        _check_embedding(embedding_path, embedding.pool_features, embedding.pool_probs)
         features, probs = embedding.pool_features.to(device), embedding.pool_probs.to(device)
     elif strategy.needs_embedding:
         raise ValueError(f"strategy {strategy.name!r} ({strategy.kind}) needs an embedding file")
@@ -73,6 +85,14 @@ def select_round(
     result = select(strategy.kind, pool, budget, options)
     picks = result.picks.cpu()
     beams = _beam_rows(result)
+    # SPEC section 7: the doubt of every pick, so that each round's mean doubt of the picks is
+    # in the acquisitions table
+    doubt = pool.doubt()
+    beams["doubt"] = (
+        np.full(len(beams["index"]), np.nan)
+        if doubt is None
+        else doubt.cpu().double().numpy()[beams["index"]]
+    )
     radii = {
         "radius_before": _value(result.before, "radius"),
         "radius_after": _value(result.after, "radius"),
@@ -91,10 +111,27 @@ def select_round(
     write_table(columns, ACQUISITIONS, acquisitions_out)
     rounds_added = torch.cat([read_rounds_added(labelled_path), torch.full_like(picks, round_)])
     write_labelled(torch.cat([labelled_indices, picks]), rounds_added, n_pool, labelled_out)
+    chosen_doubt = beams["doubt"][beams["beam_rank"] == 1]
     log.info(
-        "%s round %d: picked %d (radius %.4g -> %.4g, U %.4g)",
+        "%s round %d: picked %d (radius %.4g -> %.4g, U %.4g, mean doubt of the picks %.4g)",
         strategy.name, round_, budget, radii["radius_before"], radii["radius_after"], result.u,
+        chosen_doubt.mean() if len(chosen_doubt) else np.nan,
     )  # fmt: skip
+
+
+def _check_embedding(path: str | Path, features: torch.Tensor, probs: torch.Tensor) -> None:
+    """The pool's features (N, F) and probabilities (N, C) as the engine checks them, with the
+    file named in the error: a NaN or a column of logits is the file's fault, not the call's."""
+    try:
+        check_features(features)
+        check_probs(probs, features.shape[0])
+    except InputError as error:
+        fix = (
+            f"{rerun_fix(path)}; if embed then refuses the model's outputs, retrain the "
+            "round's model (non-finite outputs usually mean training diverged: lower the "
+            "learning rate)"
+        )
+        raise StageFileError(path, f"pool {error.problem}", fix) from error
 
 
 def _beam_rows(result: Selection) -> dict[str, np.ndarray]:
