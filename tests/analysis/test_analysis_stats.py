@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from alcore.analysis.arms import Role
 from alcore.analysis.stats import paired_test
 from alcore.analysis.summary import summarize
 
@@ -40,11 +41,24 @@ def test_paired_test_small_and_degenerate_samples() -> None:
         paired_test(np.array([1.0]), np.array([1.0, 2.0]))
 
 
-def flat_runs(strategy: str, levels: list[float], n_labels: list[int]) -> list[dict[str, object]]:
-    """One run per seed whose accuracy is ``levels[seed]`` at every n_labels (AULC = level)."""
+# settings of the arms below: (kind, weighted, beam_width)
+ARMS = {
+    "random": ("random", False, 1),
+    "greedy": ("coreset", False, 1),
+    "pweighted_beam20": ("coreset", True, 20),
+    "a": ("coreset", True, 4),
+}
+
+
+def flat_runs(
+    strategy: str, levels: list[float], n_labels: list[int], arm: str | None = None
+) -> list[dict[str, object]]:
+    """One run per seed whose accuracy is ``levels[seed]`` at every n_labels (AULC = level),
+    under the name ``strategy`` with the settings of ``ARMS[arm or strategy]``."""
+    kind, weighted, beam_width = ARMS[arm or strategy]
     return [
         {"dataset": "d", "strategy": strategy, "seed": seed, "round": r, "n_labels": n,
-         "test_accuracy": level}
+         "test_accuracy": level, "kind": kind, "weighted": weighted, "beam_width": beam_width}
         for seed, level in enumerate(levels)
         for r, n in enumerate(n_labels)
     ]  # fmt: skip
@@ -77,17 +91,60 @@ def test_summarize_hand_case() -> None:
     random = summary.loc["random"]
     assert math.isnan(random["aulc_diff_vs_random"]) and random["n_pairs_vs_random"] == 0
     assert random["aulc_diff_vs_greedy"] == pytest.approx(0.0)
+    assert (random["kind"], pw["kind"], pw["weighted"], pw["beam_width"]) == (
+        "random", "coreset", True, 20,
+    )  # fmt: skip
+
+
+def test_references_are_found_by_settings_not_by_name() -> None:
+    n = [100, 200, 300]
+    named = flat_runs("random", [0.50, 0.60, 0.70], n)
+    named += flat_runs("pweighted_beam20", [0.51, 0.62, 0.73], n)
+    named += flat_runs("greedy", [0.50, 0.60], n)
+    renamed = flat_runs("uniform", [0.50, 0.60, 0.70], n, arm="random")
+    renamed += flat_runs("my_beam", [0.51, 0.62, 0.73], n, arm="pweighted_beam20")
+    renamed += flat_runs("sener", [0.50, 0.60], n, arm="greedy")
+    before = summarize(pd.DataFrame(named)).set_index("strategy")
+    after = summarize(pd.DataFrame(renamed)).set_index("strategy")
+    columns = ["aulc_diff_vs_random", "n_pairs_vs_random", "aulc_diff_vs_greedy",
+               "n_pairs_vs_greedy", "target_accuracy", "n_seeds_reached"]  # fmt: skip
+    mine, theirs = after.loc["my_beam", columns], before.loc["pweighted_beam20", columns]
+    assert mine.tolist() == theirs.tolist()
+    assert after.loc["my_beam", "n_pairs_vs_greedy"] == 2  # "sener" plays greedy
+    assert after.loc["sener", "n_pairs_vs_greedy"] == 0  # not compared with itself
+
+
+def test_a_custom_reference_and_bad_references() -> None:
+    n = [100, 200]
+    rows = flat_runs("random", [0.5, 0.6], n) + flat_runs("a", [0.6, 0.8], n)
+    rows += flat_runs("pweighted_beam20", [0.7, 0.7], n)
+    widest = {"widest": Role("coreset", weighted=True, beam="search")}
+    summary = summarize(pd.DataFrame(rows), references=widest).set_index("strategy")
+    # "a" (beam 4) comes before pweighted_beam20 (beam 20) in the canonical order: it is the
+    # reference, so pweighted_beam20 is compared with it: differences .1 and -.1
+    assert summary.loc["pweighted_beam20", "aulc_diff_vs_widest"] == pytest.approx(0.0)
+    assert summary.loc["pweighted_beam20", "n_pairs_vs_widest"] == 2
+    assert summary.loc["a", "n_pairs_vs_widest"] == 0
+    assert "aulc_diff_vs_greedy" not in summary.columns
+    with pytest.raises(TypeError, match="must map a column name to a Role"):
+        summarize(pd.DataFrame(rows), references=("greedy",))  # type: ignore[arg-type]
+
+
+def test_summarize_needs_the_arm_settings() -> None:
+    rows = pd.DataFrame(flat_runs("random", [0.5], [10, 20])).drop(columns=["kind"])
+    with pytest.raises(ValueError, match=r"no column\(s\) \['kind'\].*with_arms"):
+        summarize(rows)
 
 
 def test_summarize_with_a_target_and_unequal_schedules() -> None:
     rows = [
         {"dataset": "d", "strategy": "a", "seed": 0, "round": r, "n_labels": n,
-         "test_accuracy": acc}
+         "test_accuracy": acc, "kind": "coreset", "weighted": True, "beam_width": 4}
         for r, (n, acc) in enumerate([(10, 0.2), (20, 0.4), (30, 0.9)])
     ]  # fmt: skip
     rows += [
         {"dataset": "d", "strategy": "random", "seed": 0, "round": r, "n_labels": n,
-         "test_accuracy": acc}
+         "test_accuracy": acc, "kind": "random", "weighted": False, "beam_width": 1}
         for r, (n, acc) in enumerate([(10, 0.2), (20, 0.2)])
     ]  # fmt: skip
     summary = summarize(pd.DataFrame(rows), target_accuracy=0.4).set_index("strategy")

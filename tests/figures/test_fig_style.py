@@ -11,10 +11,10 @@ from alcore.figures.style import (
     STRATEGY_COLORS,
     finish,
     new_figure,
-    order_strategies,
     save_figure,
     strategy_color,
     strategy_label,
+    strategy_linestyle,
     strategy_marker,
 )
 
@@ -47,18 +47,27 @@ def test_unknown_names_are_deterministic() -> None:
     assert strategy_color("badge") not in STRATEGY_COLORS.values()
 
 
+def test_renamed_arms_keep_their_familys_look_by_settings() -> None:
+    r, g, b = to_rgb(strategy_color("uniform", ("random", False, 1)))
+    assert r == g == b  # grey, like random
+    assert strategy_linestyle("uniform", ("random", False, 1)) == "--"
+    assert strategy_linestyle("uniform") == "-"  # without settings only the name tells
+    r, _, b = to_rgb(strategy_color("my_beam", ("coreset", True, 10)))
+    assert r > b  # orange family: doubt-weighted
+    r, _, b = to_rgb(strategy_color("sener", ("coreset", False, 1)))
+    assert b > r  # blue family: plain core-set
+    # settings win over a misleading name; known names keep their fixed colour
+    r, _, b = to_rgb(strategy_color("greedy_beam7", ("coreset", True, 7)))
+    assert r > b
+    assert strategy_color("greedy", ("coreset", True, 3)) == STRATEGY_COLORS["greedy"]
+
+
 def test_labels() -> None:
     assert strategy_label("pweighted_beam20") == "pweighted (beam=20)"
     assert strategy_label("greedy_beam1") == "greedy (beam=1)"
     assert strategy_label("least_confidence") == "least confidence"
     assert strategy_label("random") == "random"
     assert strategy_label("my_new_thing") == "my new thing"
-
-
-def test_order_strategies() -> None:
-    assert order_strategies(["zeta", "pweighted_beam20", "random", "alpha", "random"]) == [
-        "random", "pweighted_beam20", "alpha", "zeta",
-    ]  # fmt: skip
 
 
 def test_save_figure_writes_png_and_pdf(tmp_path: Path) -> None:

@@ -42,6 +42,15 @@ def test_missing_column_is_named(tmp_path):
         read_table(path, SCHEMA)
 
 
+def test_a_column_of_another_type_is_named_with_both_types(tmp_path):
+    path = tmp_path / "t.parquet"
+    write_table({"index": [1.5]}, (Column("index", pa.float64(), "i"),), path)
+    with pytest.raises(
+        StageFileError, match=r"t\.parquet: column 'index' is double, expected int64"
+    ):
+        read_table(path, SCHEMA[:1])
+
+
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "keep.txt"
     path.write_text("finished result")

@@ -1,6 +1,5 @@
 import pytest
 
-from alcore.workflow.code_version import _normalised, code_version
 from alcore.workflow.config import ConfigError, gpus_per_model_job, parse_config, pool_size
 
 
@@ -59,21 +58,6 @@ def test_pool_sizes_without_loading():
     assert pool_size("imagefolder", {}) is None
 
 
-def test_code_version_ignores_docstrings_and_comments(tmp_path):
-    one = tmp_path / "one.py"
-    two = tmp_path / "two.py"
-    one.write_text('"""Doc."""\n\ndef f(x):\n    """Doc."""\n    return x + 1  # note\n')
-    two.write_text('"""Other doc."""\n\n\ndef f(x):\n    return x + 1\n')
-    assert _normalised(one) == _normalised(two)
-    two.write_text("def f(x):\n    return x + 2\n")
-    assert _normalised(one) != _normalised(two)
-
-
-def test_each_stage_has_a_code_version():
-    versions = {stage: code_version(stage) for stage in ("train", "embed", "select", "evaluate")}
-    assert len(set(versions.values())) == 4
-
-
 def test_scale_settings_reach_the_typed_settings():
     raw = config(augment=False, precision="bf16", feature_dtype="float16")
     raw["keep_checkpoints"] = "last"
@@ -88,3 +72,88 @@ def test_scale_settings_reach_the_typed_settings():
     assert settings.fingerprint() != parse_config(config()).dataset("e", "blobs").fingerprint()
     with pytest.raises(ConfigError, match=r"blobs\.augment: crops and flips apply to images"):
         parse_config(config(augment=True))
+
+
+def test_schema_enums_match_the_registries():
+    # the schema lists the names a config may use; the registries are what the code runs:
+    # a name added to one side only fails here
+    from alcore.data import DATASETS
+    from alcore.dataset_catalog import OPTION_DEFAULTS
+    from alcore.models import MODELS
+    from alcore.select import STRATEGIES
+    from alcore.workflow.draw import FIGURES
+    from alcore.workflow.schema import enum_of, load_schema
+
+    schema = load_schema()
+    dataset = ("experiments", "*", "datasets", "*")
+    assert set(enum_of(schema, "strategies", "*", "kind")) == set(STRATEGIES)
+    assert set(enum_of(schema, *dataset, "model")) == set(MODELS)
+    assert set(enum_of(schema, *dataset, "dataset")) == set(DATASETS) == set(OPTION_DEFAULTS)
+    assert set(enum_of(schema, "experiments", "*", "figures", "[]")) == set(FIGURES)
+
+
+def test_defaults_come_from_the_schema():
+    from alcore.workflow.schema import load_schema, with_defaults
+
+    schema = load_schema()
+    blobs = schema["properties"]["experiments"]["additionalProperties"]["properties"]["datasets"]
+    blobs = blobs["additionalProperties"]["properties"]
+    parsed = parse_config(config())
+    settings = parsed.dataset("e", "blobs")
+    assert settings.train.batch_size == blobs["batch_size"]["default"]
+    assert settings.train.warm_start is blobs["warm_start"]["default"]
+    assert settings.feature_dtype == blobs["feature_dtype"]["default"]
+    assert parsed.threads == schema["properties"]["threads"]["default"]
+    assert parsed.strategies["greedy"].beam_width == 1
+    assert parsed.experiments["e"].figures == ()
+    # required keys have no default to fall back on; given values are kept
+    filled = with_defaults({"strategies": {"s": {"kind": "coreset", "beam_width": 4}}}, schema)
+    assert filled["strategies"]["s"] == {"kind": "coreset", "beam_width": 4, "weighted": False}
+    assert "experiments" not in filled
+    with pytest.raises(ConfigError, match=r"experiments\.e\.datasets\.blobs: 'lr' is a required"):
+        raw = config()
+        del raw["experiments"]["e"]["datasets"]["blobs"]["lr"]
+        parse_config(raw)
+
+
+def test_rounds_or_ceiling_exactly_once():
+    with pytest.raises(ConfigError, match=r"blobs: give rounds or ceiling, not both"):
+        parse_config(config(ceiling=50))
+    raw = config()
+    del raw["experiments"]["e"]["datasets"]["blobs"]["rounds"]
+    with pytest.raises(ConfigError, match=r"blobs: give rounds or ceiling \(the label count"):
+        parse_config(raw)
+
+
+def test_a_dataset_key_must_name_a_dataset_unless_dataset_is_set():
+    raw = config()
+    datasets = raw["experiments"]["e"]["datasets"]
+    datasets["toy"] = datasets.pop("blobs")
+    with pytest.raises(ConfigError, match=r"datasets\.toy: unknown dataset 'toy'; use one of"):
+        parse_config(raw)
+    datasets["toy"]["dataset"] = "blobs"
+    assert parse_config(raw).dataset("e", "toy").name == "blobs"
+
+
+def test_the_settings_defaults_agree_with_the_schema():
+    # the typed settings keep defaults for direct construction (tests, notebooks); they must
+    # be the schema's, which parse_config applies
+    import dataclasses
+
+    from alcore.settings import DatasetSettings, StrategySettings, TrainSettings
+    from alcore.workflow.schema import load_schema
+
+    top = load_schema()["properties"]
+    strategy = top["strategies"]["additionalProperties"]["properties"]
+    dataset = top["experiments"]["additionalProperties"]["properties"]["datasets"]
+    dataset = dataset["additionalProperties"]["properties"]
+    where = {
+        TrainSettings: dataset, StrategySettings: strategy, DatasetSettings: {**top, **dataset}
+    }
+    checked = 0
+    for settings, properties in where.items():
+        for field in dataclasses.fields(settings):
+            if field.default is not dataclasses.MISSING:
+                assert field.default == properties[field.name]["default"], field.name
+                checked += 1
+    assert checked == 10  # every defaulted field has a schema default with its name

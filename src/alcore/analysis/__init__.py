@@ -1,7 +1,8 @@
 """Analysis of the pipeline's result tables: pure functions over DataFrames, no plotting.
 
-* :mod:`~alcore.analysis.schema`: the columns of the metrics and acquisitions tables, checks.
-* :mod:`~alcore.analysis.gather`: read, check, concatenate and sort parquet files.
+* :mod:`~alcore.analysis.gather`: read parquet files (checked against
+  :mod:`alcore.stages.schemas`), concatenate and sort them.
+* :mod:`~alcore.analysis.arms`: find arms by their settings (kind, weighted, beam width).
 * :mod:`~alcore.analysis.curves`: learning curves over seeds, AULC, labels to a target.
 * :mod:`~alcore.analysis.stats`: paired t-test and Cohen's d_z across seeds.
 * :mod:`~alcore.analysis.summary`: one summary row per dataset and strategy.
@@ -11,19 +12,19 @@
 * :mod:`~alcore.analysis.synthetic`: synthetic tables for tests and previews.
 """
 
+from alcore.analysis.arms import ARM_COLUMNS, Role, arm_order, arm_table, find_arms, with_arms
 from alcore.analysis.curves import area_under_curve, labels_to_reach, learning_curve
-from alcore.analysis.gather import gather_acquisitions, gather_metrics, read_parquet
-from alcore.analysis.markdown import format_summary, markdown_table
-from alcore.analysis.schema import (
-    ACQUISITION_COLUMNS,
-    ACQUISITION_KEY,
-    METRICS_COLUMNS,
-    METRICS_KEY,
-    check_acquisitions,
-    check_metrics,
+from alcore.analysis.gather import (
+    gather,
+    gather_acquisitions,
+    gather_metrics,
+    read_acquisitions,
+    read_frame,
+    read_metrics,
 )
+from alcore.analysis.markdown import format_summary, markdown_table
 from alcore.analysis.stats import PairedTest, paired_test
-from alcore.analysis.summary import summarize
+from alcore.analysis.summary import REFERENCES, summarize
 from alcore.analysis.theory import (
     beta_lower_bound,
     delta_star,
@@ -33,17 +34,18 @@ from alcore.analysis.theory import (
 from alcore.analysis.warp import grid_points, warped_field
 
 __all__ = [
-    "ACQUISITION_COLUMNS",
-    "ACQUISITION_KEY",
-    "METRICS_COLUMNS",
-    "METRICS_KEY",
+    "ARM_COLUMNS",
+    "REFERENCES",
     "PairedTest",
+    "Role",
     "area_under_curve",
+    "arm_order",
+    "arm_table",
     "beta_lower_bound",
-    "check_acquisitions",
-    "check_metrics",
     "delta_star",
+    "find_arms",
     "format_summary",
+    "gather",
     "gather_acquisitions",
     "gather_metrics",
     "grid_points",
@@ -53,7 +55,10 @@ __all__ = [
     "markdown_table",
     "paired_test",
     "quadratic_threshold",
-    "read_parquet",
+    "read_acquisitions",
+    "read_frame",
+    "read_metrics",
     "summarize",
     "warped_field",
+    "with_arms",
 ]

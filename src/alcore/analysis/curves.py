@@ -13,7 +13,7 @@ import pandas as pd
 def learning_curve(metrics: pd.DataFrame, value: str = "test_accuracy") -> pd.DataFrame:
     """Mean and spread of ``value`` over seeds, per dataset, strategy and number of labels.
 
-    metrics: the metrics table (see :mod:`alcore.analysis.schema`); value: a numeric column.
+    metrics: a metrics table (see :data:`alcore.stages.schemas.METRICS`); value: a numeric column.
     Returns one row per (dataset, strategy, n_labels), sorted, with columns
     ``dataset, strategy, n_labels``, ``mean`` (mean over seeds, NaN values skipped), ``std``
     (sample standard deviation, ddof=1; NaN with a single seed) and ``n_seeds`` (seeds with a

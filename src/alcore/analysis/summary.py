@@ -1,10 +1,12 @@
 """One row per dataset and strategy: final accuracy, area under the curve, labels to a target,
-and paired tests against reference strategies.
+and paired tests against reference arms.
 
-Columns of :func:`summarize` (``<ref>`` is each name in ``references``):
+Columns of :func:`summarize` (``<ref>`` is each key of ``references``):
 
 ================================  ==============================================================
 ``dataset``, ``strategy``         the group
+``kind``, ``weighted``,           the arm's settings
+``beam_width``
 ``n_seeds``                       number of runs (seeds)
 ``final_n_labels``                the largest n_labels of the group
 ``final_accuracy_mean`` / _std    test accuracy at ``final_n_labels``: mean, std (ddof=1) over
@@ -21,24 +23,29 @@ Columns of :func:`summarize` (``<ref>`` is each name in ``references``):
 ``n_pairs_vs_<ref>``              seeds run by both strategies
 ================================  ==============================================================
 
-The paired columns are NaN (and n_pairs 0) for the reference itself and where the reference has
-no runs. For a pair, both AULCs are taken over the n_labels values the two runs share, so runs
-with different label schedules are compared on common ground (with identical schedules this is
-the plain AULC).
+A reference is a :class:`~alcore.analysis.arms.Role` (arm settings), not a name: ``<ref>`` is the
+role's name in ``references`` and the arm compared against is, per dataset, the first arm (in the
+canonical order of :func:`~alcore.analysis.arms.arm_table`) with those settings, whatever the
+config calls it. The paired columns are NaN (and n_pairs 0) for the reference arm itself and
+where no arm plays the role. For a pair, both AULCs are taken over the n_labels values the two
+runs share, so runs with different label schedules are compared on common ground (with
+identical schedules this is the plain AULC).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from alcore.analysis.arms import ARM_COLUMNS, GREEDY, RANDOM, Role, arm_table, first_arm
 from alcore.analysis.curves import area_under_curve, labels_to_reach, run_curves
 from alcore.analysis.stats import paired_test
 
-DEFAULT_REFERENCES: tuple[str, ...] = ("greedy", "random")
-TARGET_STRATEGY = "random"  # without a target: the final mean accuracy of this strategy
+# the arms every other arm is compared against, by the name of their summary columns
+REFERENCES: Mapping[str, Role] = {"greedy": GREEDY, "random": RANDOM}
+TARGET_ROLE = RANDOM  # without a target: the final mean accuracy of this arm
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -75,22 +82,37 @@ def _paired_aulc(run: pd.DataFrame, reference: pd.DataFrame) -> tuple[float, flo
 def summarize(
     metrics: pd.DataFrame,
     target_accuracy: float | None = None,
-    references: Sequence[str] = DEFAULT_REFERENCES,
+    references: Mapping[str, Role] = REFERENCES,
 ) -> pd.DataFrame:
     """Summarise every (dataset, strategy) of ``metrics``; the columns are listed in this
     module's docstring.
 
-    metrics: the metrics table. target_accuracy: the accuracy for ``labels_to_target``; None
-    uses, per dataset, the final mean accuracy of the ``random`` strategy (NaN if the dataset has
-    no random runs). references: strategies to compare every other strategy against.
+    metrics: an experiment metrics table, with the arm columns (``kind``, ``weighted``,
+    ``beam_width``). target_accuracy: the accuracy for ``labels_to_target``; None uses, per
+    dataset, the final mean accuracy of the arm of :data:`TARGET_ROLE` (random; NaN if the
+    dataset has none). references: column name -> the Role of the arm to compare against.
     Returns one row per (dataset, strategy), sorted.
     """
-    if isinstance(references, str):
-        raise TypeError(f"references must be a sequence of names, not the string {references!r}")
+    if not isinstance(references, Mapping) or not all(
+        isinstance(role, Role) for role in references.values()
+    ):
+        raise TypeError(
+            f"references={references!r} must map a column name to a Role (arm settings), e.g. "
+            "{'greedy': Role('coreset', weighted=False, beam='greedy')}"
+        )
     runs = run_curves(metrics)
+    if not runs:
+        raise ValueError("no runs in the metrics table; gather some metrics files first")
+    settings = arm_table(metrics).set_index("strategy")
     groups: dict[tuple[str, str], dict[int, pd.DataFrame]] = {}
     for (dataset, strategy, seed), run in runs.items():
         groups.setdefault((dataset, strategy), {})[seed] = run
+    roles = {"__target__": TARGET_ROLE, **references}
+    played: dict[tuple[str, str], str | None] = {}  # (dataset, role name) -> the arm playing it
+    for dataset in sorted({d for d, _ in groups}):
+        arms = arm_table(metrics[metrics["dataset"] == dataset])
+        for name, role in roles.items():
+            played[(dataset, name)] = first_arm(arms, role)
     rows = []
     for (dataset, strategy), by_seed in groups.items():
         seeds = list(by_seed.values())
@@ -102,7 +124,8 @@ def summarize(
         aulc_mean, aulc_std = _mean_std(aulc)
         target = target_accuracy
         if target is None:
-            reference_runs = groups.get((dataset, TARGET_STRATEGY))
+            target_arm = played[(dataset, "__target__")]
+            reference_runs = groups.get((dataset, target_arm)) if target_arm else None
             target = (
                 _mean_std(_final(list(reference_runs.values()))[1])[0]
                 if reference_runs
@@ -116,6 +139,7 @@ def summarize(
         row: dict[str, object] = {
             "dataset": dataset,
             "strategy": strategy,
+            **{column: settings.loc[strategy, column] for column in ARM_COLUMNS},
             "n_seeds": len(seeds),
             "final_n_labels": final_n,
             "final_accuracy_mean": final_mean,
@@ -127,12 +151,13 @@ def summarize(
             "n_seeds_reached": n_reached,
         }
         for reference in references:
-            reference_runs = groups.get((dataset, reference), {})
+            reference_arm = played[(dataset, reference)]
+            reference_runs = groups.get((dataset, reference_arm), {}) if reference_arm else {}
             pairs = [
                 _paired_aulc(by_seed[seed], reference_runs[seed])
                 for seed in sorted(set(by_seed) & set(reference_runs))
             ]
-            if reference == strategy or not pairs:
+            if reference_arm == strategy:
                 pairs = []
             test = paired_test(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
             row[f"aulc_diff_vs_{reference}"] = test.mean_diff
@@ -140,7 +165,5 @@ def summarize(
             row[f"d_z_vs_{reference}"] = test.d_z
             row[f"n_pairs_vs_{reference}"] = test.n_pairs
         rows.append(row)
-    if not rows:
-        raise ValueError("no runs in the metrics table; gather some metrics files first")
     summary = pd.DataFrame(rows)
     return summary.sort_values(["dataset", "strategy"], kind="stable").reset_index(drop=True)

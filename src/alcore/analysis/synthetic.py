@@ -1,7 +1,10 @@
-"""Synthetic result tables with the pipeline's schema, for tests, demos and figure previews.
+"""Synthetic experiment tables with the pipeline's columns, for tests, demos and previews.
 
-The learning curves are saturating exponentials with a per-strategy gain and per-seed noise; they
-look like results but mean nothing.
+The learning curves are saturating exponentials with a gain that depends on the arm's settings
+(never on its name, so a renamed arm gets the same curve) and per-seed noise; they look like
+results but mean nothing. The columns are those of
+:data:`~alcore.stages.schemas.EXPERIMENT_METRICS` and
+:data:`~alcore.stages.schemas.EXPERIMENT_ACQUISITIONS`, in order.
 """
 
 from __future__ import annotations
@@ -10,28 +13,64 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from alcore.analysis.schema import ACQUISITION_COLUMNS, METRICS_COLUMNS
+from alcore.files import Column
+from alcore.settings import StrategySettings
+from alcore.stages.schemas import ARM, EXPERIMENT_ACQUISITIONS, EXPERIMENT_METRICS
 
-# accuracy gain of each strategy over random, as a fraction of the remaining headroom
-_GAIN = {
-    "random": 0.0,
-    "greedy": 0.02,
-    "greedy_beam1": 0.02,
-    "greedy_beam20": 0.025,
-    "pweighted_beam1": 0.05,
-    "pweighted_beam10": 0.08,
-    "pweighted_beam20": 0.09,
-    "least_confidence": -0.04,
-    "entropy": -0.05,
-    "margin": 0.01,
+Arm = str | StrategySettings
+
+# The arms of the paper under the names config.yaml gives them, so that tests can say "greedy";
+# any other arm is passed as a StrategySettings.
+PAPER_ARMS: dict[str, StrategySettings] = {
+    arm.name: arm
+    for arm in (
+        StrategySettings("random", "random"),
+        StrategySettings("greedy", "coreset"),
+        StrategySettings("greedy_beam1", "coreset"),
+        StrategySettings("greedy_beam20", "coreset", beam_width=20),
+        StrategySettings("pweighted_beam1", "coreset", weighted=True),
+        StrategySettings("pweighted_beam10", "coreset", weighted=True, beam_width=10),
+        StrategySettings("pweighted_beam20", "coreset", weighted=True, beam_width=20),
+        StrategySettings("least_confidence", "least_confidence"),
+        StrategySettings("entropy", "entropy"),
+        StrategySettings("margin", "margin"),
+    )
 }
-_WEIGHTED = ("pweighted", "least_confidence", "entropy", "margin")
+_DEFAULT = ("random", "greedy", "pweighted_beam20")
+_BASELINE_GAIN = {"random": 0.0, "least_confidence": -0.04, "entropy": -0.05, "margin": 0.01}
+
+
+def arm_settings(strategies: Sequence[Arm]) -> list[StrategySettings]:
+    """Settings of each arm: a StrategySettings as given, a name from :data:`PAPER_ARMS`."""
+    if isinstance(strategies, str):
+        raise TypeError(f"strategies must be a sequence of arms, not the string {strategies!r}")
+    arms = []
+    for arm in strategies:
+        if isinstance(arm, StrategySettings):
+            arms.append(arm)
+        elif arm in PAPER_ARMS:
+            arms.append(PAPER_ARMS[arm])
+        else:
+            raise ValueError(
+                f"unknown arm {arm!r} (named arms: {sorted(PAPER_ARMS)}); pass "
+                f"StrategySettings({arm!r}, kind, weighted, beam_width) for any other"
+            )
+    return arms
+
+
+def _gain(arm: StrategySettings) -> float:
+    """Accuracy gain over random, as a fraction of the remaining headroom per round."""
+    if arm.kind != "coreset":
+        return _BASELINE_GAIN.get(arm.kind, 0.0)
+    beam = min(arm.beam_width - 1, 19) / 19  # 0 for greedy, 1 from beam width 20 up
+    return 0.05 + 0.04 * beam if arm.weighted else 0.02 + 0.005 * beam
 
 
 def synthetic_metrics(
     datasets: Sequence[str] = ("cifar10",),
-    strategies: Sequence[str] = ("random", "greedy", "pweighted_beam20"),
+    strategies: Sequence[Arm] = _DEFAULT,
     seeds: int = 3,
     rounds: int = 6,
     initial: int = 1000,
@@ -39,16 +78,16 @@ def synthetic_metrics(
     n_classes: int = 10,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """A metrics table (``METRICS_COLUMNS``) of ``rounds`` rounds for every dataset, strategy
-    and seed 0..seeds-1; ``n_labels = initial + round·budget``. ``weighted_radius`` is NaN for
-    strategies without doubt-weighting. Deterministic in ``seed``."""
+    """An experiment metrics table of ``rounds`` rounds for every dataset, arm and seed
+    0..seeds-1; ``n_labels = initial + round·budget``. strategies: names of :data:`PAPER_ARMS`
+    or StrategySettings. As in the pipeline, ``weighted_radius`` is NaN for arms without an
+    embedding (kind random). Deterministic in ``seed``."""
     rng = np.random.default_rng(seed)
     rows = []
     for d, dataset in enumerate(datasets):
         ceiling = 0.9 - 0.25 * d
-        for strategy in strategies:
-            gain = _GAIN.get(strategy, 0.0)
-            weighted = strategy.startswith(_WEIGHTED)
+        for arm in arm_settings(strategies):
+            gain = _gain(arm)
             for s in range(seeds):
                 offset = rng.normal(0, 0.01)
                 for r in range(rounds):
@@ -59,7 +98,7 @@ def synthetic_metrics(
                     rows.append(
                         {
                             "dataset": dataset,
-                            "strategy": strategy,
+                            "strategy": arm.name,
                             "seed": s,
                             "round": r,
                             "n_labels": n,
@@ -67,19 +106,22 @@ def synthetic_metrics(
                             "test_loss": float(2.3 * (1 - accuracy) + rng.normal(0, 0.02)),
                             "mean_doubt": float((1 - accuracy) * 0.8),
                             "radius": float(radius),
-                            "weighted_radius": float(radius * 0.3) if weighted else np.nan,
+                            "weighted_radius": (
+                                float(radius * 0.3) if arm.needs_embedding else np.nan
+                            ),
                             "per_class_accuracy": list(
                                 np.clip(accuracy + rng.normal(0, 0.05, n_classes), 0, 1)
                             ),
+                            **_arm_columns(arm),
                         }
                     )
-    df = pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
-    return df.astype({"seed": "int64", "round": "int64", "n_labels": "int64"})
+    frame = pd.DataFrame(rows, columns=[c.name for c in EXPERIMENT_METRICS])
+    return _typed(frame, EXPERIMENT_METRICS)
 
 
 def synthetic_acquisitions(
     n_pool: int,
-    strategies: Sequence[str] = ("random", "greedy", "pweighted_beam20"),
+    strategies: Sequence[Arm] = _DEFAULT,
     dataset: str = "toy",
     seeds: int = 2,
     rounds: int = 4,
@@ -87,14 +129,14 @@ def synthetic_acquisitions(
     beams: int = 1,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """An acquisitions table (``ACQUISITION_COLUMNS``): per run and round, ``beams`` beams of
-    ``budget`` distinct pool indices never picked in an earlier round of the run; beam rank 1
-    has the highest U. Requires ``rounds * budget * beams <= n_pool``."""
+    """An experiment acquisitions table: per run and round, ``beams`` beams of ``budget``
+    distinct pool indices never picked in an earlier round of the run; beam rank 1 has the
+    highest U; radii NaN. Requires ``rounds * budget * beams <= n_pool``."""
     if rounds * budget * beams > n_pool:
         raise ValueError(f"rounds*budget*beams={rounds * budget * beams} exceeds n_pool={n_pool}")
     rng = np.random.default_rng(seed)
     rows = []
-    for strategy in strategies:
+    for arm in arm_settings(strategies):
         for s in range(seeds):
             order = rng.permutation(n_pool)
             cursor = 0
@@ -107,7 +149,7 @@ def synthetic_acquisitions(
                         rows.append(
                             {
                                 "dataset": dataset,
-                                "strategy": strategy,
+                                "strategy": arm.name,
                                 "seed": s,
                                 "round": r,
                                 "beam_rank": k + 1,
@@ -115,7 +157,22 @@ def synthetic_acquisitions(
                                 "index": int(index),
                                 "score": float(rng.uniform()),
                                 "u": float(us[k]),
+                                **_arm_columns(arm),
                             }
                         )
-    df = pd.DataFrame(rows, columns=list(ACQUISITION_COLUMNS))
-    return df.astype({c: "int64" for c, k in ACQUISITION_COLUMNS.items() if k == "integer"})
+    frame = pd.DataFrame(rows, columns=[c.name for c in EXPERIMENT_ACQUISITIONS])
+    return _typed(frame, EXPERIMENT_ACQUISITIONS)
+
+
+def _arm_columns(arm: StrategySettings) -> dict[str, object]:
+    return {column.name: getattr(arm, column.name) for column in ARM}
+
+
+def _typed(frame: pd.DataFrame, schema: Sequence[Column]) -> pd.DataFrame:
+    """``frame`` with the dtypes the same table has when read back from parquet."""
+    dtypes = {
+        c.name: "str" if pa.types.is_string(c.type) else c.type.to_pandas_dtype()
+        for c in schema
+        if not pa.types.is_list(c.type)
+    }
+    return frame.astype(dtypes)

@@ -1,17 +1,20 @@
 """Learning-curve figures: test accuracy (or a radius) against the number of labels.
 
 * :func:`plot_learning_curves`: one panel per (title, strategies) of one dataset.
-* :func:`figure5`: the paper's ablation (three panels).
+* :func:`figure5`: the paper's ablation (three panels of arms chosen by their settings).
 * :func:`figure6`: the main comparison, one panel per dataset.
 * :func:`figure_radius`: core-set radius δ and doubt-weighted radius δ̂ (not in the paper).
 
-Every curve is the mean over seeds with a ±1 std band (no band with one seed).
+Every curve is the mean over seeds with a ±1 std band (no band with one seed). The figures find
+their arms by the settings columns of the experiment tables (kind, weighted, beam_width; see
+:mod:`alcore.analysis.arms`), so an arm is drawn whatever the config calls it.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,14 +23,23 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from alcore.analysis.arms import (
+    GREEDY,
+    RANDOM,
+    Role,
+    arm_order,
+    arm_settings,
+    arm_table,
+    find_arms,
+)
 from alcore.analysis.curves import learning_curve
 from alcore.figures.style import (
     PANEL_HEIGHT,
     PANEL_WIDTH,
+    Arm,
     figure_style,
     finish,
     new_figure,
-    order_strategies,
     strategy_color,
     strategy_label,
     strategy_linestyle,
@@ -35,15 +47,25 @@ from alcore.figures.style import (
     strategy_markersize,
 )
 
-FIGURE5_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Beam search, plain distances", ("random", "greedy", "greedy_beam1", "greedy_beam20")),
-    (
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of arms chosen by their settings."""
+
+    title: str
+    roles: tuple[Role, ...]  # drawn role by role (see alcore.analysis.arms.find_arms)
+    distinct: bool = True  # arms with equal settings (equal curves) are drawn once
+
+
+FIGURE5_PANELS: tuple[Panel, ...] = (
+    # greedy and its beam width 1 twin both drawn: the check that the two are one algorithm
+    Panel("Beam search, plain distances", (RANDOM, Role("coreset", weighted=False)), False),
+    Panel(
         "Doubt-weighted distances",
-        ("random", "greedy", "greedy_beam20", "pweighted_beam1", "pweighted_beam20"),
+        (RANDOM, GREEDY, Role("coreset", False, "search"), Role("coreset", weighted=True)),
     ),
-    ("Doubt-weighted vs greedy", ("random", "greedy", "pweighted_beam20")),
+    Panel("Doubt-weighted vs greedy", (RANDOM, GREEDY, Role("coreset", True, "search"))),
 )
-FIGURE6_STRATEGIES: tuple[str, ...] = ("random", "greedy", "pweighted_beam10")
 DATASET_LABELS = {"cifar10": "CIFAR10", "cifar100": "CIFAR100", "svhn": "SVHN", "mnist": "MNIST"}
 BAND_ALPHA = 0.18
 X_LABEL = "Number of labels"
@@ -76,11 +98,18 @@ def one_dataset(metrics: pd.DataFrame, dataset: str | None) -> tuple[str, pd.Dat
 
 
 def draw_curves(
-    ax: Axes, curve: pd.DataFrame, strategies: Sequence[str], ylabel: str = "Test accuracy"
+    ax: Axes,
+    curve: pd.DataFrame,
+    strategies: Sequence[str],
+    ylabel: str = "Test accuracy",
+    arms: Mapping[str, Arm] | None = None,
 ) -> list[str]:
     """Draw mean ± std lines of ``curve`` (from :func:`~alcore.analysis.learning_curve`, one
-    dataset) for ``strategies`` in that order; label the axes. Returns the strategies without
-    rows (not drawn) and writes "no data" in the axis when none is drawn."""
+    dataset) for ``strategies`` in that order; label the axes. arms: each strategy's settings
+    (:func:`~alcore.analysis.arms.arm_settings`), which style arms the palette does not name.
+    Returns the strategies without rows (not drawn) and writes "no data" in the axis when none
+    is drawn."""
+    arms = arms or {}
     missing = []
     for strategy in strategies:
         rows = curve[(curve["strategy"] == strategy) & curve["mean"].notna()]
@@ -90,14 +119,14 @@ def draw_curves(
         x = rows["n_labels"].to_numpy(dtype=np.float64)
         mean = rows["mean"].to_numpy(dtype=np.float64)
         std = rows["std"].to_numpy(dtype=np.float64)
-        color = strategy_color(strategy)
+        color = strategy_color(strategy, arms.get(strategy))
         ax.plot(
             x,
             mean,
             color=color,
             marker=strategy_marker(strategy),
             markersize=strategy_markersize(strategy),
-            linestyle=strategy_linestyle(strategy),
+            linestyle=strategy_linestyle(strategy, arms.get(strategy)),
             markeredgecolor="white",
             markeredgewidth=0.6,
             label=strategy_label(strategy),
@@ -177,7 +206,7 @@ def plot_learning_curves(
         axes = fig.subplots(1, n, sharey=sharey, squeeze=False)[0]
         missing: list[str] = []
         for ax, (title, strategies) in zip(axes, panels, strict=True):
-            missing += draw_curves(ax, curve, strategies, ylabel)
+            missing += draw_curves(ax, curve, strategies, ylabel, arm_settings(rows))
             ax.set_title(title)
             _legend_below(ax)
         if sharey:
@@ -188,25 +217,50 @@ def plot_learning_curves(
     return finish(fig)
 
 
-def figure5(metrics: pd.DataFrame, dataset: str | None = None) -> Figure:
+def figure5(
+    metrics: pd.DataFrame, dataset: str | None = None, panels: Sequence[Panel] = FIGURE5_PANELS
+) -> Figure:
     """The paper's Figure 5 (ablation): beam search with plain distances, doubt weighting with
-    and without beam search, and the doubt-weighted beam search against greedy."""
-    return plot_learning_curves(metrics, FIGURE5_PANELS, dataset)
+    and without beam search, and the doubt-weighted beam search against greedy.
+
+    metrics: an experiment metrics table with the arm columns; each panel draws the arms whose
+    settings play its roles (names only label the curves). A role no arm plays is left out with
+    a warning.
+    """
+    name, rows = one_dataset(metrics, dataset)
+    arms = arm_table(rows)
+    resolved: list[tuple[str, Sequence[str]]] = []
+    unmatched: list[Role] = []
+    for panel in panels:
+        names, missing = find_arms(arms, panel.roles, panel.distinct)
+        resolved.append((panel.title, names))
+        unmatched += [role for role in missing if role not in unmatched]
+    if unmatched:
+        warnings.warn(
+            f"no arm of dataset {name!r} has the settings {[str(r) for r in unmatched]}; "
+            "those curves are left out (add such a strategy to the experiment to draw them)",
+            stacklevel=2,
+        )
+    return plot_learning_curves(rows, resolved, name)
 
 
-def figure6(metrics: pd.DataFrame, strategies: Sequence[str] = FIGURE6_STRATEGIES) -> Figure:
+def figure6(metrics: pd.DataFrame, strategies: Sequence[str] | None = None) -> Figure:
     """The paper's Figure 6: one panel per dataset in ``metrics`` (sorted by name), test accuracy
-    against labels for ``strategies``, one shared legend below the panels."""
+    against labels for ``strategies`` (None: every arm of the table, in the canonical order of
+    :func:`~alcore.analysis.arms.arm_table`), one shared legend below the panels."""
     datasets = sorted(map(str, metrics["dataset"].unique()))
     if not datasets:
         raise ValueError("metrics is empty; gather some metrics files first")
+    if strategies is None:
+        strategies = arm_order(metrics)
+    arms = arm_settings(metrics)
     curve = learning_curve(metrics)
     with figure_style():
         fig = new_figure(PANEL_WIDTH * len(datasets), PANEL_HEIGHT + 0.5)
         axes = fig.subplots(1, len(datasets), squeeze=False)[0]
         missing: list[str] = []
         for ax, name in zip(axes, datasets, strict=True):
-            missing += draw_curves(ax, curve[curve["dataset"] == name], strategies)
+            missing += draw_curves(ax, curve[curve["dataset"] == name], strategies, arms=arms)
             ax.set_title(dataset_label(name))
         _figure_legend(fig, axes)
     warn_missing(missing, "some datasets")
@@ -217,21 +271,24 @@ def figure_radius(
     metrics: pd.DataFrame, dataset: str | None = None, strategies: Sequence[str] | None = None
 ) -> Figure:
     """Core-set radius δ (left) and doubt-weighted radius δ̂ (right) of the labelled set against
-    the number of labels, mean ± 1 std over seeds, per strategy (default: all present).
-    Strategies that record no δ̂ (all NaN) are left out of the right panel."""
+    the number of labels, mean ± 1 std over seeds, per strategy (default: every arm present, in
+    the canonical order of :func:`~alcore.analysis.arms.arm_table`). Strategies that record no
+    δ̂ (all NaN) are left out of the right panel."""
     name, rows = one_dataset(metrics, dataset)
     if strategies is None:
-        strategies = order_strategies(map(str, rows["strategy"].unique()))
+        strategies = arm_order(rows)
     with figure_style():
         legend_rows = -(-len(strategies) // int((2 * PANEL_WIDTH + 0.4) / LEGEND_ENTRY_WIDTH))
         fig = new_figure(
             2 * PANEL_WIDTH + 0.4, PANEL_HEIGHT + 0.6 + LEGEND_ROW_HEIGHT * legend_rows
         )
         axes = fig.subplots(1, 2, squeeze=False)[0]
-        draw_curves(axes[0], learning_curve(rows, "radius"), strategies, "Core-set radius δ")
+        arms = arm_settings(rows)
+        radius = learning_curve(rows, "radius")
+        draw_curves(axes[0], radius, strategies, "Core-set radius δ", arms)
         axes[0].set_title("Core-set radius")
         weighted = learning_curve(rows, "weighted_radius")
-        draw_curves(axes[1], weighted, strategies, "Doubt-weighted radius δ̂")
+        draw_curves(axes[1], weighted, strategies, "Doubt-weighted radius δ̂", arms)
         axes[1].set_title("Doubt-weighted radius")
         _figure_legend(fig, axes)
         fig.suptitle(dataset_label(name), fontweight="bold")

@@ -2,9 +2,11 @@
 
 Colours are fixed per strategy so that a strategy looks the same in every figure: ``random`` grey,
 the greedy core-set family blue, the doubt-weighted ("pweighted") family orange to dark red, the
-uncertainty baselines green and purple. Unknown names get a deterministic colour (a shade of their
-family for ``greedy_beam<K>`` / ``pweighted_beam<K>``, otherwise one of a spare palette chosen by
-a hash of the name), so plots never fail on a new strategy.
+uncertainty baselines green and purple. Any other name gets a deterministic shade of its family,
+found from the arm's settings when they are given (an :data:`Arm`, as the experiment tables carry
+them; else from a ``greedy_beam<K>`` / ``pweighted_beam<K>`` name), or one of a spare palette
+chosen by a hash of the name, so plots never fail on a new strategy and a renamed arm keeps its
+family's look.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -55,10 +57,10 @@ STRATEGY_MARKERS: dict[str, str] = {
     "entropy": "h",
     "margin": "p",
 }
-STRATEGY_ORDER: tuple[str, ...] = tuple(STRATEGY_COLORS)
 _SPARE_COLORS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9e9ac8", "#d6616b", "#636363")
 _SPARE_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
-_FAMILY_MAPS = {"greedy": "Blues", "pweighted": "Oranges"}
+_FAMILY_MAPS = {"random": "Greys", "greedy": "Blues", "pweighted": "Oranges"}
+Arm = tuple[str, bool, int]  # an arm's settings: (kind, weighted, beam_width)
 _BEAM = re.compile(r"^(?P<family>.+)_beam(?P<width>\d+)$")
 _LABELS = {"least_confidence": "least confidence"}
 
@@ -67,13 +69,25 @@ def _hash(name: str) -> int:
     return int(hashlib.md5(name.encode(), usedforsecurity=False).hexdigest(), 16)
 
 
-def strategy_color(name: str) -> str:
-    """The hex colour of strategy ``name`` (fixed for known names, deterministic otherwise)."""
+def _family(name: str, arm: Arm | None) -> str | None:
+    """The colour family of an arm: from its settings if given, else from its name."""
+    if arm is not None:
+        kind, weighted, _ = arm
+        if kind == "coreset":
+            return "pweighted" if weighted else "greedy"
+        return "random" if kind == "random" else None
+    match = _BEAM.match(name)
+    return match["family"] if match and match["family"] in _FAMILY_MAPS else None
+
+
+def strategy_color(name: str, arm: Arm | None = None) -> str:
+    """The hex colour of strategy ``name`` (fixed for known names, deterministic otherwise: a
+    shade of the family of ``arm``, the arm's settings, when given)."""
     if name in STRATEGY_COLORS:
         return STRATEGY_COLORS[name]
-    match = _BEAM.match(name)
-    if match and match["family"] in _FAMILY_MAPS:
-        cmap = mpl.colormaps[_FAMILY_MAPS[match["family"]]]
+    family = _family(name, arm)
+    if family is not None:
+        cmap = mpl.colormaps[_FAMILY_MAPS[family]]
         return to_hex(cmap(0.45 + 0.5 * (_hash(name) % 97) / 96))
     return _SPARE_COLORS[_hash(name) % len(_SPARE_COLORS)]
 
@@ -88,9 +102,10 @@ def strategy_markersize(name: str) -> float:
     return {"*": 8.5, "P": 6.5, "X": 6.5, "p": 6.5, "h": 6.0}.get(strategy_marker(name), 5.5)
 
 
-def strategy_linestyle(name: str) -> str:
-    """Dashed for the ``random`` baseline, solid otherwise."""
-    return "--" if name == "random" else "-"
+def strategy_linestyle(name: str, arm: Arm | None = None) -> str:
+    """Dashed for the random baseline (by its settings when given, else by the name ``random``),
+    solid otherwise."""
+    return "--" if (arm[0] == "random" if arm is not None else name == "random") else "-"
 
 
 def strategy_label(name: str) -> str:
@@ -102,13 +117,6 @@ def strategy_label(name: str) -> str:
     if match:
         return f"{match['family'].replace('_', ' ')} (beam={int(match['width'])})"
     return name.replace("_", " ")
-
-
-def order_strategies(names: Iterable[str]) -> list[str]:
-    """Distinct ``names`` in the canonical order (known names first, then the rest sorted)."""
-    unique = set(names)
-    known = [name for name in STRATEGY_ORDER if name in unique]
-    return known + sorted(unique - set(known))
 
 
 def style_rc() -> dict[str, Any]:

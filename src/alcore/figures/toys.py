@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike, NDArray
 
+from alcore.analysis.arms import arm_order, arm_settings
 from alcore.analysis.curves import learning_curve
 from alcore.analysis.warp import grid_points, warped_field
 from alcore.figures.learning_curves import draw_curves, one_dataset, warn_missing
@@ -89,7 +90,7 @@ def figure1(
     pool_labels: ArrayLike,
     acquisitions: pd.DataFrame,
     metrics: pd.DataFrame,
-    strategies: Sequence[str] = ("least_confidence", "greedy", "random"),
+    strategies: Sequence[str] | None = None,
     seed: int = 0,
     dataset: str | None = None,
 ) -> Figure:
@@ -98,8 +99,10 @@ def figure1(
     1 std over all seeds).
 
     pool_xy: (N, 2) points; pool_labels: (N,) int classes; acquisitions / metrics: the result
-    tables (rows of other strategies are ignored); dataset: which dataset of the tables (None:
-    the only one present). Returns the figure.
+    tables (rows of other strategies are ignored); strategies: the arms to show, by name (None:
+    every arm of the acquisitions, in the canonical order of
+    :func:`~alcore.analysis.arms.arm_table`); dataset: which dataset of the tables (None: the
+    only one present). Returns the figure.
     """
     xy = _check_pool(pool_xy)
     labels = np.asarray(pool_labels).reshape(-1)
@@ -107,6 +110,9 @@ def figure1(
         raise ValueError(f"pool_labels has {labels.shape[0]} entries for {xy.shape[0]} points")
     name, acq = one_dataset(acquisitions, dataset)
     _, runs = one_dataset(metrics, name)
+    if strategies is None:
+        strategies = arm_order(acq)
+    arms = arm_settings(acq)
     picked = acq[(acq["seed"] == seed) & (acq["beam_rank"] == 1)]
     rounds = np.sort(picked.loc[picked["strategy"].isin(strategies), "round"].unique())
     n_rounds = max(len(rounds), 1)
@@ -149,7 +155,9 @@ def figure1(
                 linewidths=0.3,
                 zorder=3,
             )
-            ax.set_title(strategy_label(strategy), color=strategy_color(strategy))
+            ax.set_title(
+                strategy_label(strategy), color=strategy_color(strategy, arms.get(strategy))
+            )
             ax.tick_params(labelleft=False)
         colorbar = fig.colorbar(
             ScalarMappable(norm=norm, cmap=ROUND_CMAP),
@@ -163,7 +171,7 @@ def figure1(
         colorbar.set_label(f"Round (seed {seed})")
         colorbar.outline.set_visible(False)
         curve_ax = axes[-1]
-        missing += draw_curves(curve_ax, learning_curve(runs), strategies)
+        missing += draw_curves(curve_ax, learning_curve(runs), strategies, arms=arms)
         curve_ax.set_title("Test accuracy")
         curve_ax.set_box_aspect(1)
         curve_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)

@@ -1,8 +1,9 @@
 """The workflow config as typed settings, with the checks a JSON schema cannot express.
 
-The Snakefile validates ``config.yaml`` against ``workflow/schemas/config.schema.yaml`` first
-(types, required keys, unknown keys); :func:`parse_config` then resolves defaults, strategy
-references and the label schedule, and refuses impossible budgets before any job starts.
+:func:`parse_config` validates a config against ``workflow/schemas/config.schema.yaml`` (types,
+required keys, unknown keys, allowed values), fills in the schema's defaults, then resolves
+strategy references and the label schedule and refuses impossible budgets before any job starts.
+The schema is the one place of every default and allowed value; nothing here repeats them.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from typing import Any
 
 from alcore.dataset_catalog import OPTION_DEFAULTS
 from alcore.settings import DatasetSettings, StrategySettings, TrainSettings
+from alcore.workflow.schema import ConfigError, check_schema, enum_of, load_schema, with_defaults
+
+__all__ = [
+    "ConfigError",
+    "Experiment",
+    "WorkflowConfig",
+    "gpus_per_model_job",
+    "parse_config",
+    "pool_size",
+    "uses_gpu",
+]
 
 # Pool sizes of the datasets whose size is known without loading them (None: found at run time).
 _FIXED_POOL_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "svhn": 73_257}
-_STRATEGY_KINDS = ("random", "coreset", "least_confidence", "entropy", "margin")
-_DATASETS = tuple(OPTION_DEFAULTS)
-_MODELS = ("vgg16", "small_cnn", "mlp")
-FIGURES = ("figure1", "figure3", "figure4", "figure5", "figure6", "figure7", "radius")
-
-
-class ConfigError(ValueError):
-    """The config asks for something impossible; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -54,26 +58,29 @@ class WorkflowConfig:
 
 
 def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
-    """Typed settings from a schema-validated config; raises :class:`ConfigError`."""
+    """Typed settings of a config (the YAML as loaded); raises :class:`ConfigError` naming the
+    key and the fix, for a schema violation first and then for what the schema cannot say."""
+    check_schema(config)
+    schema = load_schema()
+    config = with_defaults(config, schema)
+    datasets = enum_of(schema, "experiments", "*", "datasets", "*", "dataset")
     strategies = {
         name: StrategySettings(
-            name=name,
-            kind=spec["kind"],
-            weighted=bool(spec.get("weighted", False)),
-            beam_width=int(spec.get("beam_width", 1)),
+            name=name, kind=spec["kind"], weighted=spec["weighted"], beam_width=spec["beam_width"]
         )
-        for name, spec in config.get("strategies", {}).items()
+        for name, spec in config["strategies"].items()
     }
     for strategy in strategies.values():
-        _check_strategy(strategy)
+        if strategy.kind != "coreset" and (strategy.weighted or strategy.beam_width != 1):
+            raise ConfigError(
+                f"strategies.{strategy.name}: weighted and beam_width apply to kind: coreset only"
+            )
     if "initial" in strategies:
         raise ConfigError("strategies.initial: 'initial' names the shared round 0; rename it")
-    data_dir = str(config.get("data_dir", "data"))
-    download = bool(config.get("download", False))
     experiments = {}
-    for name, spec in config.get("experiments", {}).items():
-        datasets = {
-            key: _dataset(name, key, value, data_dir, download)
+    for name, spec in config["experiments"].items():
+        settings = {
+            key: _dataset(name, key, value, config, datasets)
             for key, value in spec["datasets"].items()
         }
         for key in spec["strategies"]:
@@ -82,58 +89,52 @@ def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
                     f"experiments.{name}.strategies: unknown strategy {key!r}; define it under "
                     f"strategies: (known: {sorted(strategies)})"
                 )
-        figures = tuple(spec.get("figures", []))
-        seeds = tuple(int(s) for s in spec["seeds"])
+        seeds = tuple(spec["seeds"])
         if len(set(seeds)) != len(seeds):
             raise ConfigError(f"experiments.{name}.seeds lists a seed twice: {list(seeds)}")
-        experiments[name] = Experiment(name, datasets, tuple(spec["strategies"]), seeds, figures)
-    if not experiments:
-        raise ConfigError("the config defines no experiments: add one under experiments:")
+        experiments[name] = Experiment(
+            name, settings, tuple(spec["strategies"]), seeds, tuple(spec["figures"])
+        )
     return WorkflowConfig(
-        results=str(config.get("results", "results")),
-        logs=str(config.get("logs", "logs")),
-        data_dir=data_dir,
-        device=str(config.get("device", "auto")),
-        request_gpu=str(config.get("request_gpu", "auto")),
-        threads=int(config.get("threads", 1)),
-        keep_checkpoints=str(config.get("keep_checkpoints", "all")),
+        results=config["results"],
+        logs=config["logs"],
+        data_dir=config["data_dir"],
+        device=config["device"],
+        request_gpu=config["request_gpu"],
+        threads=config["threads"],
+        keep_checkpoints=config["keep_checkpoints"],
         strategies=strategies,
         experiments=experiments,
     )
 
 
-def _check_strategy(strategy: StrategySettings) -> None:
-    where = f"strategies.{strategy.name}"
-    if strategy.kind not in _STRATEGY_KINDS:
-        raise ConfigError(
-            f"{where}.kind: unknown kind {strategy.kind!r}; use one of {_STRATEGY_KINDS}"
-        )
-    if strategy.beam_width < 1:
-        raise ConfigError(f"{where}.beam_width={strategy.beam_width} must be >= 1")
-    if strategy.kind != "coreset" and (strategy.weighted or strategy.beam_width != 1):
-        raise ConfigError(f"{where}: weighted and beam_width apply to kind: coreset only")
-
-
 def _dataset(
-    experiment: str, key: str, spec: Mapping[str, Any], data_dir: str, download: bool
+    experiment: str,
+    key: str,
+    spec: Mapping[str, Any],
+    config: Mapping[str, Any],
+    datasets: tuple[str, ...],
 ) -> DatasetSettings:
+    """The settings of one dataset entry (defaults filled in); ``datasets``: registry names."""
     where = f"experiments.{experiment}.datasets.{key}"
-    name = str(spec.get("dataset") or key)
-    if name not in _DATASETS:
-        raise ConfigError(f"{where}: unknown dataset {name!r}; use one of {_DATASETS}")
-    model = str(spec["model"])
-    if model not in _MODELS:
-        raise ConfigError(f"{where}.model: unknown model {model!r}; use one of {_MODELS}")
-    initial, budget = int(spec["initial"]), int(spec["budget"])
+    name = spec.get("dataset", key)  # the schema checks an explicit name; the key, here
+    if name not in datasets:
+        raise ConfigError(
+            f"{where}: unknown dataset {name!r}; use one of {datasets} as the key or set "
+            "dataset: to one of them"
+        )
+    model, initial, budget = spec["model"], spec["initial"], spec["budget"]
+    if "rounds" in spec and "ceiling" in spec:
+        raise ConfigError(f"{where}: give rounds or ceiling, not both")
     if "rounds" in spec:
-        rounds = int(spec["rounds"])
+        rounds = spec["rounds"]
     elif "ceiling" in spec:
-        rounds = (int(spec["ceiling"]) - initial) // budget
+        rounds = (spec["ceiling"] - initial) // budget
     else:
         raise ConfigError(f"{where}: give rounds or ceiling (the label count to stop at)")
     if rounds < 0:
         raise ConfigError(f"{where}: ceiling {spec.get('ceiling')} is below initial={initial}")
-    options = dict(spec.get("options", {}))
+    options = dict(spec["options"])
     unknown = sorted(set(options) - set(OPTION_DEFAULTS[name]))
     if unknown:
         allowed = sorted(OPTION_DEFAULTS[name]) or "none"
@@ -147,17 +148,16 @@ def _dataset(
             f"{where}: initial={initial} + rounds={rounds} x budget={budget} = {needed} labels "
             f"exceed the {pool} items of the {name} pool; lower rounds, budget or initial"
         )
-    epochs = spec["epochs"]
     train = TrainSettings(
         model=model,
-        epochs_first=int(epochs["first"]),
-        epochs_thereafter=int(epochs["thereafter"]),
-        lr=float(spec["lr"]),
-        batch_size=int(spec.get("batch_size", 64)),
-        pretrained=bool(spec.get("pretrained", False)),
-        warm_start=bool(spec.get("warm_start", True)),
-        augment=bool(spec.get("augment", False)),
-        precision=str(spec.get("precision", "fp32")),
+        epochs_first=spec["epochs"]["first"],
+        epochs_thereafter=spec["epochs"]["thereafter"],
+        lr=float(spec["lr"]),  # YAML may give an integer
+        batch_size=spec["batch_size"],
+        pretrained=spec["pretrained"],
+        warm_start=spec["warm_start"],
+        augment=spec["augment"],
+        precision=spec["precision"],
     )
     if train.pretrained and model != "vgg16":
         raise ConfigError(f"{where}.pretrained: only vgg16 has pretrained weights, not {model}")
@@ -170,9 +170,9 @@ def _dataset(
         budget=budget,
         rounds=rounds,
         options=options,
-        data_dir=data_dir,
-        download=download,
-        feature_dtype=str(spec.get("feature_dtype", "float32")),
+        data_dir=config["data_dir"],
+        download=config["download"],
+        feature_dtype=spec["feature_dtype"],
     )
 
 

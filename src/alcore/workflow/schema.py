@@ -1,24 +1,50 @@
-"""Validate a config against the JSON schema, with one line per problem naming its key."""
+"""The config's JSON schema: validation with one line per problem naming its key, and the
+defaults, both read from ``workflow/schemas/config.schema.yaml`` (the one place they are written).
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from alcore.workflow.config import ConfigError
+# workflow/schemas/ beside src/: the package is installed in place (pip install -e, as
+# envs/alcore.yaml does), so the schema the Snakefile validates against is this one
+SCHEMA_PATH = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def check_schema(config: Mapping[str, Any], schema_path: str | Path) -> None:
-    """Raise :class:`ConfigError` listing every schema violation as ``key.path: problem``.
+class ConfigError(ValueError):
+    """The config asks for something impossible; the message says where and how to fix it."""
 
-    Draft 2020-12; defaults are not filled in here (:func:`parse_config` applies them).
-    """
-    import jsonschema
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
     import yaml
 
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no config schema at {path}; alcore reads it from the workflow's "
+            "workflow/schemas/ folder: install alcore in place (pip install -e .)"
+        )
+    schema: dict[str, Any] = yaml.safe_load(path.read_text())
+    return schema
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
+    """The schema as a dict (read once per path; treat it as read-only)."""
+    return _load(Path(path).resolve())
+
+
+def check_schema(config: Mapping[str, Any], schema_path: str | Path = SCHEMA_PATH) -> None:
+    """Raise :class:`ConfigError` listing every schema violation as ``key.path: problem``.
+
+    Draft 2020-12; defaults are not filled in here (:func:`with_defaults` does that).
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema(schema_path))
     problems = sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.path)))
     if problems:
         lines = [f"  {_key(error.path)}: {error.message}" for error in problems]
@@ -26,6 +52,46 @@ def check_schema(config: Mapping[str, Any], schema_path: str | Path) -> None:
             "the config does not match workflow/schemas/config.schema.yaml (each key's type, "
             "allowed values and description are there):\n" + "\n".join(lines)
         )
+
+
+def with_defaults(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``config`` with every absent key that has a ``default`` in ``schema``
+    filled in, at every level (properties, additionalProperties and array items).
+
+    Keys without a default stay absent; ``config`` is not changed.
+    """
+    return cast(dict[str, Any], _fill(copy.deepcopy(dict(config)), schema))
+
+
+def _fill(value: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for name, sub in properties.items():
+            if name not in value and "default" in sub:
+                value[name] = copy.deepcopy(sub["default"])
+        extra = schema.get("additionalProperties")
+        for name, item in value.items():
+            if name in properties:
+                value[name] = _fill(item, properties[name])
+            elif isinstance(extra, Mapping):
+                value[name] = _fill(item, extra)
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [_fill(item, schema["items"]) for item in value]
+    return value
+
+
+def enum_of(schema: Mapping[str, Any], *path: str) -> tuple[str, ...]:
+    """The allowed values of the property at ``path``: property names, with ``*`` for the
+    values of an object's additionalProperties and ``[]`` for an array's items."""
+    node: Mapping[str, Any] = schema
+    for step in path:
+        if step == "*":
+            node = node["additionalProperties"]
+        elif step == "[]":
+            node = node["items"]
+        else:
+            node = node["properties"][step]
+    return tuple(node["enum"])
 
 
 def _key(path: Any) -> str:

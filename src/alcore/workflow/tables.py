@@ -1,16 +1,23 @@
-"""Per-experiment tables: gather the per-round files, and the statistics summary."""
+"""Per-experiment tables: the per-round files gathered into one table each, and the summary.
+
+The gathered tables are :data:`~alcore.stages.schemas.EXPERIMENT_METRICS` and
+:data:`~alcore.stages.schemas.EXPERIMENT_ACQUISITIONS`: the per-round rows under the strategy
+that reports them, with that strategy's settings (kind, weighted, beam_width) on every row, so
+that figures and summaries find an arm by its settings whatever the config calls it.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from alcore.files import atomic_write
+from alcore.analysis.arms import with_arms
+from alcore.files import Column, atomic_write, write_table
+from alcore.settings import StrategySettings
+from alcore.stages.schemas import EXPERIMENT_ACQUISITIONS, EXPERIMENT_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -20,41 +27,40 @@ def aggregate(
     owners: Sequence[str],
     acquisition_files: Sequence[str],
     *,
+    acquisition_owners: Sequence[str],
+    strategies: Mapping[str, StrategySettings],
     metrics_out: str | Path,
     acquisitions_out: str | Path,
 ) -> None:
     """Write one metrics table (a row per dataset, strategy, seed, round) and one picks table.
 
-    owners[i] is the strategy metrics_files[i] belongs to: the shared round-0 model is evaluated
-    once and its row repeated under every strategy, so every learning curve starts at round 0.
+    owners[i] is the strategy metrics_files[i] reports: the shared round-0 model is evaluated
+    once and its row repeated under every strategy, so every learning curve starts at round 0
+    (and a strategy whose settings equal an earlier one's reports that one's files).
+    acquisition_owners[i], likewise, the strategy acquisition_files[i] reports. strategies:
+    name -> settings of every owner, e.g. ``parse_config(config).strategies``. Raises
+    ValueError for unreadable files, owner lists of another length, a duplicate row or an owner
+    without settings.
     """
-    from alcore.analysis import check_metrics, gather_acquisitions, read_parquet
+    from alcore.analysis.gather import gather_acquisitions, gather_metrics
 
-    if len(metrics_files) != len(owners):
-        raise ValueError(f"{len(metrics_files)} metrics files but {len(owners)} owners")
-    frames = []
-    for path, owner in zip(metrics_files, owners, strict=True):
-        frame = read_parquet(path)
-        frame["strategy"] = owner
-        frames.append(frame)
-    metrics = pd.concat(frames, ignore_index=True)
-    key = ["dataset", "strategy", "seed", "round"]
-    check_metrics(metrics, "the gathered metrics")
-    duplicated = metrics.duplicated(key)
-    if duplicated.any():
-        raise ValueError(f"duplicate metrics rows: {metrics[duplicated][key].to_dict('records')}")
-    _write(metrics.sort_values(key, ignore_index=True), metrics_out)
-    _write(gather_acquisitions(list(acquisition_files)), acquisitions_out)
-    log.info("gathered %d metrics rows from %d files", len(metrics), len(metrics_files))
+    metrics = with_arms(gather_metrics(metrics_files, owners), strategies)
+    picks = with_arms(gather_acquisitions(acquisition_files, acquisition_owners), strategies)
+    _write(metrics, EXPERIMENT_METRICS, metrics_out)
+    _write(picks, EXPERIMENT_ACQUISITIONS, acquisitions_out)
+    log.info(
+        "gathered %d metrics rows from %d files, %d picks from %d files",
+        len(metrics), len(metrics_files), len(picks), len(acquisition_files),
+    )  # fmt: skip
 
 
 def summarize_to_files(
     metrics_path: str | Path, *, csv_out: str | Path, markdown_out: str | Path
 ) -> pd.DataFrame:
     """Summary statistics per dataset and strategy, as CSV and as a markdown table."""
-    from alcore.analysis import format_summary, markdown_table, read_parquet, summarize
+    from alcore.analysis import format_summary, markdown_table, read_metrics, summarize
 
-    summary = summarize(read_parquet(metrics_path))
+    summary = summarize(read_metrics(metrics_path))
     with atomic_write(csv_out) as temporary:
         summary.to_csv(temporary, index=False)
     with atomic_write(markdown_out) as temporary:
@@ -62,6 +68,6 @@ def summarize_to_files(
     return summary
 
 
-def _write(frame: pd.DataFrame, path: str | Path) -> None:
-    with atomic_write(path) as temporary:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary)
+def _write(frame: pd.DataFrame, schema: Sequence[Column], path: str | Path) -> None:
+    """``frame``'s declared columns, in schema order and type (write_table checks them)."""
+    write_table({c.name: frame[c.name].to_numpy() for c in schema}, schema, path)
