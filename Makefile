@@ -17,6 +17,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src/alcore
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 test: lint
 	$(BIN)/pytest

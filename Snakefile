@@ -2,7 +2,10 @@
 # Table of contents; the rules live in workflow/rules/, the logic in src/alcore/.
 from snakemake.utils import min_version
 
+from alcore.workflow.cli_mistakes import check_command_line
+
 min_version("8.10")
+check_command_line(target_rules=("all", "all_figures"))  # a target eaten by -R, --until, ...
 
 
 # the embedded default, unless --configfile names another (Snakemake would merge the two)
@@ -31,12 +34,12 @@ localrules:
 rule all_figures:
     default_target: True
     input:
-        all_figure_files(),
-        all_summaries(),
-        every_round_file(),
+        PLAN.all_figure_files(),
+        PLAN.all_summaries(),
+        PLAN.every_round_file(),
 
 
 rule all:
     input:
-        all_metrics(),
-        every_round_file(),
+        PLAN.all_metrics(),
+        PLAN.every_round_file(),

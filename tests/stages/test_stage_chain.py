@@ -1,7 +1,10 @@
 """Two chained rounds of train -> embed -> select -> evaluate on digits and a toy set."""
 
+import json
 import logging
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -146,6 +149,29 @@ def test_evaluate_without_embedding_runs_the_model(blobs, tmp_path):
     for key in ("test_accuracy", "test_loss", "mean_doubt", "n_labels"):
         assert from_embedding[key] == pytest.approx(row[key], rel=1e-6)
     assert not math.isnan(from_embedding["radius"])
+
+
+def test_evaluate_from_an_embedding_imports_no_torch(blobs, tmp_path):
+    # torch is 2 s of every job's start-up; most evaluate jobs read an embedding's metadata only
+    labelled = initial_labelled(blobs.n_pool, 20, 0)
+    train_round(blobs, labelled, blobs_settings(), 0, 0, tmp_path / "m.pt")
+    embed_round(blobs, tmp_path / "m.pt", labelled, tmp_path / "emb.parquet")
+    write_labelled(labelled, labelled * 0 - 1, blobs.n_pool, tmp_path / "l.parquet")
+    code = (
+        "import sys, json; from alcore.stages import evaluate_round, read_labelled_indices; "
+        f"labelled, _ = read_labelled_indices({str(tmp_path / 'l.parquet')!r}); "
+        f"row = evaluate_round({str(tmp_path / 'e.parquet')!r}, labelled=labelled, "
+        "dataset='blobs', strategy='greedy', seed=0, round_=0, "
+        f"embedding={str(tmp_path / 'emb.parquet')!r}); "
+        "print(json.dumps([row['test_accuracy'], 'torch' in sys.modules]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    accuracy, imported_torch = json.loads(done.stdout)
+    assert not imported_torch
+    model_row = evaluate_round(tmp_path / "e2.parquet", labelled=labelled, bundle=blobs,
+                               checkpoint=tmp_path / "m.pt", dataset="blobs", strategy="greedy",
+                               seed=0, round_=0)  # fmt: skip
+    assert accuracy == model_row["test_accuracy"]
 
 
 def test_evaluate_refuses_an_embedding_of_another_labelled_set(blobs, tmp_path):

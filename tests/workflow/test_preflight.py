@@ -66,7 +66,8 @@ def test_what_the_snakefile_imports_leaves_torch_out():
     # Snakemake parses the Snakefile at every start and in every cluster job: torch costs seconds
     code = (
         "import sys, alcore.workflow.config, alcore.workflow.preflight, alcore.workflow.schema, "
-        "alcore.workflow.paths, alcore.workflow.code_version, alcore.workflow.resources; "
+        "alcore.workflow.paths, alcore.workflow.code_version, alcore.workflow.resources, "
+        "alcore.workflow.dag, alcore.workflow.draw; "
         "print('torch' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,23 +3,23 @@
 
 rule embed:
     input:
-        model=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt",
-        labelled=get_labelled,
+        model=f"{ROUND}/model.pt",
+        labelled=lambda w: PLAN.labelled(*where(w)),
     output:
-        embedding=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/embedding.parquet",
+        embedding=f"{ROUND}/embedding.parquet",
     log:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/embed.log",
+        f"{ROUND_LOG}/embed.log",
     benchmark:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/embed.tsv"
-    params:
-        torch_threads=CFG.threads,
-        feature_dtype=lambda w: CFG.dataset(w.experiment, w.dataset).feature_dtype,
-        code=code_version("embed"),
+        f"{ROUND_LOG}/embed.tsv"
+    conda:
+        "../../envs/alcore.yaml"
     threads: CFG.threads
     resources:
         gpu=GPU,
         mem_mb=mem_mb("embed"),
-    conda:
-        "../../envs/alcore.yaml"
+    params:
+        torch_threads=CFG.threads,
+        feature_dtype=lambda w: CFG.dataset(w.experiment, w.dataset).feature_dtype,
+        code=code("embed"),
     script:
         "../scripts/embed.py"

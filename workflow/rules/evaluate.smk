@@ -3,43 +3,43 @@
 
 rule evaluate:
     input:
-        labelled=get_labelled,
-        embedding=get_evaluate_embedding,
-        model=get_evaluate_model,
+        unpack(lambda w: PLAN.evaluate_inputs(*where(w))),
+        labelled=lambda w: PLAN.labelled(*where(w)),
     output:
-        metrics=f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/metrics.parquet",
+        metrics=f"{ROUND}/metrics.parquet",
     log:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/evaluate.log",
+        f"{ROUND_LOG}/evaluate.log",
     benchmark:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/evaluate.tsv"
-    params:
-        torch_threads=CFG.threads,
-        code=code_version("evaluate"),
+        f"{ROUND_LOG}/evaluate.tsv"
+    conda:
+        "../../envs/alcore.yaml"
     threads: CFG.threads
     resources:
         gpu=GPU,
         mem_mb=mem_mb("evaluate"),
-    conda:
-        "../../envs/alcore.yaml"
+    params:
+        torch_threads=CFG.threads,
+        code=code("evaluate"),
     script:
         "../scripts/evaluate.py"
 
 
 rule aggregate:
     input:
-        metrics=experiment_metrics,
-        acquisitions=experiment_acquisitions,
+        metrics=lambda w: PLAN.experiment_metrics(w.experiment),
+        acquisitions=lambda w: PLAN.experiment_acquisitions(w.experiment),
     output:
-        metrics=f"{RESULTS}/{{experiment}}/metrics.parquet",
-        acquisitions=f"{RESULTS}/{{experiment}}/acquisitions.parquet",
+        metrics=paths.experiment_file(RESULTS, "{experiment}", "metrics.parquet"),
+        acquisitions=paths.experiment_file(RESULTS, "{experiment}", "acquisitions.parquet"),
     log:
-        f"{LOGS}/{{experiment}}/aggregate.log",
-    params:
-        # the strategy each metrics file belongs to (round 0 is shared: named per strategy)
-        owners=lambda w: [s for d, s, seed in experiment_runs(w.experiment)
-                          for _ in run_metrics(w.experiment, d, s, seed)],
+        paths.experiment_file(LOGS, "{experiment}", "aggregate.log"),
     conda:
         "../../envs/alcore.yaml"
+    params:
+        # the strategy each file reports (round 0 and arms with equal settings are shared)
+        owners=lambda w: PLAN.metrics_owners(w.experiment),
+        acquisitions_owners=lambda w: PLAN.acquisitions_owners(w.experiment),
+        code=code("aggregate"),
     script:
         "../scripts/aggregate.py"
 
@@ -49,16 +49,16 @@ rule summarize:
         metrics=rules.aggregate.output.metrics,
     output:
         csv=report(
-            f"{RESULTS}/{{experiment}}/summary.csv",
+            paths.experiment_file(RESULTS, "{experiment}", "summary.csv"),
             caption="../report/summary.rst",
             category="Statistics",
         ),
-        markdown=f"{RESULTS}/{{experiment}}/summary.md",
+        markdown=paths.experiment_file(RESULTS, "{experiment}", "summary.md"),
     log:
-        f"{LOGS}/{{experiment}}/summarize.log",
-    params:
-        code=code_version("figures"),
+        paths.experiment_file(LOGS, "{experiment}", "summarize.log"),
     conda:
         "../../envs/alcore.yaml"
+    params:
+        code=code("summarize"),
     script:
         "../scripts/summarize.py"

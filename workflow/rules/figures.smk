@@ -3,22 +3,22 @@
 
 rule figure:
     input:
-        unpack(figure_inputs),
+        unpack(lambda w: PLAN.figure_inputs(w.experiment, w.figure)),
     output:
         png=report(
-            f"{RESULTS}/figures/{{experiment}}/{{figure}}.png",
+            paths.figure_file(RESULTS, "{experiment}", "{figure}", "png"),
             caption="../report/figure.rst",
             category="Figures",
             subcategory="{experiment}",
         ),
-        pdf=f"{RESULTS}/figures/{{experiment}}/{{figure}}.pdf",
+        pdf=paths.figure_file(RESULTS, "{experiment}", "{figure}", "pdf"),
     log:
-        f"{LOGS}/{{experiment}}/figures/{{figure}}.log",
-    params:
-        code=code_version("figures"),
+        paths.experiment_file(LOGS, "{experiment}", "figures/{figure}.log"),
     wildcard_constraints:
-        figure="figure[134567]|radius",
+        figure="|".join(FIGURES),
     conda:
         "../../envs/alcore.yaml"
+    params:
+        code=code("figure"),
     script:
         "../scripts/figure.py"

@@ -3,24 +3,24 @@
 
 rule select:
     input:
-        labelled=get_labelled,
-        embedding=get_select_embedding,
+        labelled=lambda w: PLAN.labelled(*where(w)),
+        embedding=lambda w: PLAN.select_embedding(*where(w)),
     output:
-        acquisitions=f"{RESULTS}/{{experiment}}/{{dataset}}/{{strategy}}/seed{{seed}}/round{{round}}/acquisitions.parquet",
-        labelled=f"{RESULTS}/{{experiment}}/{{dataset}}/{{strategy}}/seed{{seed}}/round{{round}}/next_labelled.parquet",
+        acquisitions=f"{PICKS}/acquisitions.parquet",
+        labelled=f"{PICKS}/next_labelled.parquet",
     log:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{strategy}}/seed{{seed}}/round{{round}}/select.log",
+        f"{PICKS_LOG}/select.log",
     benchmark:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{strategy}}/seed{{seed}}/round{{round}}/select.tsv"
-    params:
-        strategy=lambda w: str(CFG.strategies[w.strategy]),
-        budget=lambda w: CFG.dataset(w.experiment, w.dataset).budget,
-        code=code_version("select"),
+        f"{PICKS_LOG}/select.tsv"
+    conda:
+        "../../envs/alcore.yaml"
     threads: CFG.threads
     resources:
         gpu=GPU,
         mem_mb=mem_mb("select"),
-    conda:
-        "../../envs/alcore.yaml"
+    params:
+        strategy=lambda w: str(CFG.strategies[w.strategy]),
+        budget=lambda w: CFG.dataset(w.experiment, w.dataset).budget,
+        code=code("select"),
     script:
         "../scripts/select.py"

@@ -3,44 +3,42 @@
 
 rule initial_labels:
     output:
-        labelled=f"{RESULTS}/{{experiment}}/{{dataset}}/initial/seed{{seed}}/round0/labelled.parquet",
+        labelled=f"{INITIAL}/labelled.parquet",
     log:
-        f"{LOGS}/{{experiment}}/{{dataset}}/initial/seed{{seed}}/round0/initial_labels.log",
+        f"{INITIAL_LOG}/initial_labels.log",
     benchmark:
-        f"{LOGS}/{{experiment}}/{{dataset}}/initial/seed{{seed}}/round0/initial_labels.tsv"
-    params:
-        size=lambda w: CFG.dataset(w.experiment, w.dataset).initial_size,
-        code=code_version("initial"),
+        f"{INITIAL_LOG}/initial_labels.tsv"
+    conda:
+        "../../envs/alcore.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb("initial"),
-    conda:
-        "../../envs/alcore.yaml"
+    params:
+        size=lambda w: CFG.dataset(w.experiment, w.dataset).initial_size,
+        code=code("initial_labels"),
     script:
         "../scripts/initial_labels.py"
 
 
 rule train:
     input:
-        labelled=get_labelled,
-        previous=get_previous_model,
+        labelled=lambda w: PLAN.labelled(*where(w)),
+        previous=lambda w: PLAN.previous_model(*where(w)),
     output:
-        model=checkpoint_file(
-            f"{RESULTS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/model.pt"
-        ),
+        model=checkpoint_file(f"{ROUND}/model.pt"),
     log:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/train.log",
+        f"{ROUND_LOG}/train.log",
     benchmark:
-        f"{LOGS}/{{experiment}}/{{dataset}}/{{arm}}/seed{{seed}}/round{{round}}/train.tsv"
-    params:
-        settings=lambda w: CFG.dataset(w.experiment, w.dataset).fingerprint(),
-        torch_threads=CFG.threads,
-        code=code_version("train"),
+        f"{ROUND_LOG}/train.tsv"
+    conda:
+        "../../envs/alcore.yaml"
     threads: CFG.threads
     resources:
         gpu=GPU,
         mem_mb=mem_mb("train"),
-    conda:
-        "../../envs/alcore.yaml"
+    params:
+        settings=lambda w: CFG.dataset(w.experiment, w.dataset).fingerprint(),
+        torch_threads=CFG.threads,
+        code=code("train"),
     script:
         "../scripts/train.py"

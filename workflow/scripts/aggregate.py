@@ -1,5 +1,6 @@
 """Snakemake adapter: gather an experiment's metrics and acquisitions (alcore.workflow.tables)."""
 
+from alcore.workflow.config import parse_config
 from alcore.workflow.job import configure_logging
 from alcore.workflow.tables import aggregate
 
@@ -9,6 +10,8 @@ aggregate(
     sm.input.metrics,
     sm.params.owners,
     sm.input.acquisitions,
+    acquisition_owners=sm.params.acquisitions_owners,
+    strategies=parse_config(sm.config).strategies,
     metrics_out=sm.output.metrics,
     acquisitions_out=sm.output.acquisitions,
 )

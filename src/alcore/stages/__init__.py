@@ -20,6 +20,7 @@ _EXPORTS = {
     "initial_indices": "alcore.stages.labelled",
     "initial_labelled": "alcore.stages.labelled",
     "read_labelled": "alcore.stages.labelled",
+    "read_labelled_indices": "alcore.stages.labelled",
     "write_labelled": "alcore.stages.labelled",
     "select_round": "alcore.stages.select",
     "model_from_checkpoint": "alcore.stages.train",

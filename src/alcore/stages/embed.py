@@ -12,6 +12,7 @@ lists, no concatenation), and the model is freed before the radii are computed.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from pathlib import Path
@@ -72,6 +73,24 @@ def predict(
                 progress.advance(int(x.shape[0]))
 
 
+def test_metrics(probs: Tensor, labels: Tensor, num_classes: int) -> dict[str, object]:
+    """Accuracy, mean cross-entropy, mean doubt and per-class accuracy from (M, C) probs and
+    (M,) labels (a class without test items: NaN)."""
+    predicted = probs.argmax(dim=1)
+    correct = (predicted == labels).double()
+    picked = probs.double().gather(1, labels[:, None]).squeeze(1).clamp(min=1e-12)
+    per_class = [
+        float(correct[labels == c].mean()) if bool((labels == c).any()) else math.nan
+        for c in range(num_classes)
+    ]
+    return {
+        "test_accuracy": float(correct.mean()),
+        "test_loss": float(-picked.log().mean()),
+        "mean_doubt": float(doubt_from_probs(probs.double()).mean()),
+        "per_class_accuracy": per_class,
+    }
+
+
 def embed_round(
     bundle: DatasetBundle,
     checkpoint: str | Path,
@@ -83,8 +102,9 @@ def embed_round(
     feature_dtype: str = "float32",
     batch_size: int = 512,
 ) -> None:
-    """Write features and probabilities of every pool and test item under the model, and
-    the radii of ``labelled`` ((L,) pool indices) over the pool in the file's metadata."""
+    """Write features and probabilities of every pool and test item under the model, and in
+    the file's metadata the radii of ``labelled`` ((L,) pool indices) over the pool and the
+    test metrics (what evaluate reads, without torch)."""
     torch.set_num_threads(threads)
     device = torch.device(device)
     if feature_dtype not in FEATURE_DTYPES:
@@ -123,7 +143,9 @@ def embed_round(
         "features": vector_column(features, dtype),
     }
     metadata = {k: str(content[k]) for k in ("config_hash", "seed", "round", "labelled_hash")}
+    scores = test_metrics(torch.from_numpy(probs[n_pool:]), bundle.test_labels, probs.shape[1])
     metadata.update(
+        test_metrics=json.dumps(scores),
         n_labels=str(int(labelled.shape[0])),
         radius=repr(radius),
         weighted_radius=repr(weighted_radius),

@@ -1,51 +1,40 @@
 """Evaluate: one row of test metrics (and core-set radii) for a round's model.
 
-When the round was embedded, everything comes from the embedding file: its test rows' class
-probabilities and the radii embed measured. Only arms without an embedding (``random``) run
-the model, on the test set alone.
+When the round was embedded, embed measured everything on its device (the test metrics from the
+test rows' class probabilities, the radii δ and δ̂ from the stored features) and wrote it into
+the embedding's metadata: evaluate reads that metadata alone, imports no torch, and checks that
+the embedding belongs to the labelled set it is asked about. Only arms without an embedding
+(``random``) run the model, on the test set alone; the metrics come from the same function.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor
 
-from alcore.data import DatasetBundle
-from alcore.files import StageFileError, write_table
+from alcore.files import StageFileError, metadata_of, read_table, write_table
 from alcore.files.errors import rerun_fix
-from alcore.stages.embed import Embedding, predict
-from alcore.stages.schemas import METRICS
-from alcore.stages.train import labelled_hash, model_from_checkpoint
+from alcore.stages.labelled import labelled_hash
+from alcore.stages.schemas import EMBEDDING, METRICS
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
+
+    from alcore.data import DatasetBundle
 
 log = logging.getLogger(__name__)
-
-
-def test_metrics(probs: Tensor, labels: Tensor, num_classes: int) -> dict[str, object]:
-    """Accuracy, mean cross-entropy, mean doubt and per-class accuracy from (M, C) probs."""
-    predicted = probs.argmax(dim=1)
-    correct = (predicted == labels).double()
-    picked = probs.double().gather(1, labels[:, None]).squeeze(1).clamp(min=1e-12)
-    per_class = [
-        float(correct[labels == c].mean()) if bool((labels == c).any()) else math.nan
-        for c in range(num_classes)
-    ]
-    return {
-        "test_accuracy": float(correct.mean()),
-        "test_loss": float(-picked.log().mean()),
-        "mean_doubt": float((1.0 - probs.double().max(dim=1).values).mean()),
-        "per_class_accuracy": per_class,
-    }
 
 
 def evaluate_round(
     out: str | Path,
     *,
-    labelled: Tensor,
+    labelled: Tensor | np.ndarray,
     dataset: str,
     strategy: str,
     seed: int,
@@ -58,26 +47,14 @@ def evaluate_round(
 ) -> dict[str, object]:
     """Write one metrics row for the model trained on ``labelled`` ((L,) pool indices).
 
-    With ``embedding`` the test predictions and the radii come from that file alone (no
-    model, no images, no features read); without, ``checkpoint`` runs on ``bundle``'s test set
-    on ``device`` and the radii are NaN.
+    With ``embedding`` the test metrics and the radii come from that file's metadata alone (no
+    torch, no model, no images, no columns read); without, ``checkpoint`` runs on ``bundle``'s
+    test set on ``device`` and the radii are NaN.
     """
-    torch.set_num_threads(threads)
     if embedding is not None:
-        read = Embedding(embedding, features=False)
-        if read.metadata.get("labelled_hash") != labelled_hash(labelled):
-            raise StageFileError(
-                embedding,
-                "was embedded by a model trained on another labelled set",
-                rerun_fix(embedding),
-            )
-        probs, labels = read.test_probs, read.test_labels
-        radius, weighted_radius = read.radii()
+        scores, radius, weighted_radius = _from_embedding(Path(embedding), labelled)
     elif bundle is not None and checkpoint is not None:
-        model, _ = model_from_checkpoint(checkpoint, device)
-        probs_out = np.empty((bundle.n_test, model.num_classes), dtype=np.float32)
-        predict(model, bundle, "test", torch.device(device), probs_out, None)
-        probs, labels = torch.from_numpy(probs_out), bundle.test_labels
+        scores = _from_model(bundle, checkpoint, device, threads)
         radius = weighted_radius = math.nan
     else:
         raise ValueError("evaluate_round needs an embedding, or a bundle and a checkpoint")
@@ -87,7 +64,7 @@ def evaluate_round(
         "seed": seed,
         "round": round_,
         "n_labels": int(labelled.shape[0]),
-        **test_metrics(probs, labels, int(probs.shape[1])),
+        **scores,
         "radius": radius,
         "weighted_radius": weighted_radius,
     }
@@ -99,4 +76,39 @@ def evaluate_round(
     return row
 
 
-__all__ = ["evaluate_round", "test_metrics"]
+def _from_embedding(
+    path: Path, labelled: Tensor | np.ndarray
+) -> tuple[dict[str, object], float, float]:
+    """(test metrics, δ, δ̂) that embed stored, after checking the file's labelled set."""
+    metadata = metadata_of(read_table(path, EMBEDDING, columns=[]))
+    if metadata.get("labelled_hash") != labelled_hash(labelled):
+        raise StageFileError(
+            path, "was embedded by a model trained on another labelled set", rerun_fix(path)
+        )
+    try:
+        scores = json.loads(metadata["test_metrics"])
+        radius, weighted = float(metadata["radius"]), float(metadata["weighted_radius"])
+    except (KeyError, ValueError) as error:
+        raise StageFileError(
+            path, f"has no test metrics or radii in its metadata ({error})", rerun_fix(path)
+        ) from error
+    return scores, radius, weighted
+
+
+def _from_model(
+    bundle: DatasetBundle, checkpoint: str | Path, device: str | torch.device, threads: int
+) -> dict[str, object]:
+    """The test metrics of the checkpoint's model on ``bundle``'s test set."""
+    import torch
+
+    from alcore.stages.embed import predict, test_metrics
+    from alcore.stages.train import model_from_checkpoint
+
+    torch.set_num_threads(threads)
+    model, _ = model_from_checkpoint(checkpoint, device)
+    probs = np.empty((bundle.n_test, model.num_classes), dtype=np.float32)
+    predict(model, bundle, "test", torch.device(device), probs, None)
+    return test_metrics(torch.from_numpy(probs), bundle.test_labels, probs.shape[1])
+
+
+__all__ = ["evaluate_round"]

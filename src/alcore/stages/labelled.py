@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,14 @@ def read_labelled(path: str | Path, n_pool: int | None = None) -> tuple[Tensor, 
     Raises :class:`StageFileError` for duplicates, indices outside the pool, or a pool size
     that differs from ``n_pool``.
     """
+    import torch
+
+    indices, stored = read_labelled_indices(path, n_pool)
+    return torch.from_numpy(indices), stored
+
+
+def read_labelled_indices(path: str | Path, n_pool: int | None = None) -> tuple[np.ndarray, int]:
+    """:func:`read_labelled` as a NumPy array, for the jobs that import no torch."""
     table = read_table(path, LABELLED)
     stored = metadata_of(table).get("n_pool")
     if stored is None:
@@ -72,9 +81,13 @@ def read_labelled(path: str | Path, n_pool: int | None = None) -> tuple[Tensor, 
             f"has indices outside the pool [0, {stored}) (found {indices.min()}..{indices.max()})",
             rerun_fix(path),
         )
-    import torch
+    return indices.astype(np.int64), int(stored)
 
-    return torch.from_numpy(indices.astype(np.int64)), int(stored)
+
+def labelled_hash(labelled: Tensor | np.ndarray) -> str:
+    """Identity of a labelled set of (L,) pool indices (order-insensitive)."""
+    data = np.sort(_numpy(labelled).astype(np.int64)).tobytes()
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def read_rounds_added(path: str | Path) -> Tensor:

@@ -12,7 +12,6 @@ host; convolutional models run ``channels_last``; ``precision: bf16`` turns on a
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from alcore.models import EmbeddingClassifier, build_model
 from alcore.progress import Progress
 from alcore.seeding import derive_seed, generator
 from alcore.settings import DatasetSettings, TrainSettings
+from alcore.stages.labelled import labelled_hash
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,6 @@ def state_path_for(checkpoint: str | Path) -> Path:
     """Where the in-progress state of ``checkpoint`` lives (kept beside it until done)."""
     checkpoint = Path(checkpoint)
     return checkpoint.with_name(checkpoint.name + ".partial")
-
-
-def labelled_hash(labelled: Tensor) -> str:
-    """Identity of a labelled set (order-insensitive)."""
-    data = labelled.sort().values.cpu().numpy().tobytes()
-    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def train_round(
