@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import ast
+import re
+
 import pytest
 
-from alcore.data import DATASETS, available_datasets, load_dataset
+from alcore.data import load_dataset
+from alcore.dataset_catalog import OPTION_DEFAULTS
 
 
-def test_every_promised_dataset_is_registered():
-    expected = {"cifar10", "cifar100", "svhn", "digits", "blobs", "quadrants", "imagefolder"}
-    assert set(available_datasets()) == expected
-    assert list(available_datasets()) == sorted(DATASETS)
+@pytest.mark.parametrize("name", sorted(OPTION_DEFAULTS))
+def test_a_job_accepts_exactly_the_options_the_config_check_accepts(name, tmp_path):
+    # the config's options are checked before any job starts, against the torch-free catalog;
+    # the job then loads the dataset through the registry: a config that passed the check must
+    # not be refused mid-run, and one the check refused must not load
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['nope'\]") as info:
+        load_dataset(name, data_dir=tmp_path, options={"nope": 1})
+    message = str(info.value)
+    allowed = re.search(r"allowed: (\[.*\])", message)
+    listed = ast.literal_eval(allowed.group(1)) if allowed else []
+    assert listed == sorted(OPTION_DEFAULTS[name]), message
+    assert allowed or "takes no options" in message
 
 
 def test_unknown_name_lists_the_known_ones():

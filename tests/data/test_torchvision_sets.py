@@ -38,6 +38,17 @@ class SvhnNoMd5(SVHN):
     split_list: ClassVar = {k: [url, name, None] for k, (url, name, _) in SVHN.split_list.items()}
 
 
+def use_class(monkeypatch: pytest.MonkeyPatch, name: str, cls: type) -> None:
+    """Read ``name`` through ``cls`` for one test.
+
+    The registry fills itself on first use, all three entries at once: fill it before the swap,
+    or a first use during the test would overwrite the swap (and this test's outcome would
+    depend on which test ran first).
+    """
+    tvs.dataset_class(name)
+    monkeypatch.setitem(tvs.DATASET_CLASSES, name, cls)
+
+
 def _pickle(path: Path, obj: object) -> None:
     # The official batches are Python 2 pickles whose keys load as str under encoding="latin1".
     with open(path, "wb") as f:
@@ -68,7 +79,7 @@ def expected_normalised(chw_u8: np.ndarray, name: str) -> torch.Tensor:
 
 
 def test_cifar10_parses_official_layout_in_file_order(tmp_path, monkeypatch):
-    monkeypatch.setitem(tvs.DATASET_CLASSES, "cifar10", Cifar10NoMd5)
+    use_class(monkeypatch, "cifar10", Cifar10NoMd5)
     rows, labels = write_cifar10(tmp_path, np.random.default_rng(0))
     bundle = load_dataset("cifar10", data_dir=tmp_path)
     assert bundle.pool_inputs.shape == (10, 3, 32, 32)
@@ -86,7 +97,7 @@ def test_cifar10_parses_official_layout_in_file_order(tmp_path, monkeypatch):
 
 
 def test_cifar100_reads_fine_labels(tmp_path, monkeypatch):
-    monkeypatch.setitem(tvs.DATASET_CLASSES, "cifar100", Cifar100NoMd5)
+    use_class(monkeypatch, "cifar100", Cifar100NoMd5)
     folder = tmp_path / "cifar-100-python"
     folder.mkdir()
     rng = np.random.default_rng(1)
@@ -106,7 +117,7 @@ def test_cifar100_reads_fine_labels(tmp_path, monkeypatch):
 
 
 def test_svhn_maps_label_10_to_digit_0_and_hwcn_layout(tmp_path, monkeypatch):
-    monkeypatch.setitem(tvs.DATASET_CLASSES, "svhn", SvhnNoMd5)
+    use_class(monkeypatch, "svhn", SvhnNoMd5)
     folder = tmp_path / "svhn"
     folder.mkdir()
     rng = np.random.default_rng(2)
@@ -134,7 +145,7 @@ def test_missing_files_without_download_name_the_directory(tmp_path, name, folde
 
 
 def test_library_keeps_the_md5_check_so_unofficial_files_are_refused(tmp_path):
-    assert tvs.DATASET_CLASSES["cifar10"] is CIFAR10
+    assert tvs.dataset_class("cifar10") is CIFAR10  # the real class, md5 sums included
     write_cifar10(tmp_path, np.random.default_rng(0))  # right format, wrong md5 sums
     with pytest.raises(DatasetUnavailableError, match="md5"):
         load_dataset("cifar10", data_dir=tmp_path)
@@ -145,7 +156,7 @@ def test_failed_download_is_reported_as_unavailable(tmp_path, monkeypatch):
         def download(self) -> None:
             raise urllib.error.URLError("no network")
 
-    monkeypatch.setitem(tvs.DATASET_CLASSES, "cifar10", Offline)
+    use_class(monkeypatch, "cifar10", Offline)
     with pytest.raises(DatasetUnavailableError, match="downloading failed") as info:
         load_dataset("cifar10", data_dir=tmp_path, download=True)
     assert str((tmp_path / "cifar-10-batches-py").resolve()) in str(info.value)

@@ -1,11 +1,14 @@
-"""`build_model`: registry lookup, argument checks, and seeded init that leaves the global RNG."""
+"""`build_model`: unknown names, argument checks, and seeded init that leaves the global RNG.
+
+(That the registry holds the models the config accepts: tests/workflow/test_workflow_config.py.)
+"""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from alcore.models import MODELS, available_models, build_model
+from alcore.models import build_model
 
 
 def states_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
@@ -31,11 +34,6 @@ def test_global_rng_state_is_untouched():
     build_model("small_cnn", num_classes=10, input_shape=(1, 8, 8), seed=0)
     assert torch.equal(torch.get_rng_state(), before)
     assert torch.equal(torch.rand(3), expected_next)
-
-
-def test_registry_lists_the_models():
-    assert available_models() == ("mlp", "small_cnn", "vgg16")
-    assert set(MODELS) == set(available_models())
 
 
 def test_unknown_model_lists_the_known_ones():

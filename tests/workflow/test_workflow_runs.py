@@ -3,7 +3,6 @@
 import random
 import re
 import subprocess
-import time
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -64,12 +63,12 @@ def test_sigterm_stops_cleanly_then_resume_gives_identical_results(reference, tm
     total = steps_run(ref_output)
     rng = random.Random(1234)
     process, log = start(tmp_path, "all_figures")
-    # a random moment after a random number of finished jobs: progress, not wall time, so that
-    # a slow machine still interrupts the run part-way
+    # after a random number of finished jobs, at most half of them: the moment is set by the
+    # run's progress, never by a clock, so a slow or a fast machine interrupts it part-way alike
+    # (more than half the jobs are still to run, and each takes seconds)
     assert wait_for_steps(process, log, rng.randint(1, total // 2))
-    time.sleep(rng.uniform(0.0, 2.0))
     process.terminate()  # snakemake alone: it must stop its jobs and exit by itself
-    assert process.wait(timeout=60) != 0
+    assert process.wait() != 0
     run(tmp_path, "--unlock")
     resumed = run(tmp_path, "all_figures", "--rerun-incomplete")
     assert steps_run(resumed) < total  # finished jobs were not redone

@@ -51,18 +51,16 @@ def start(workdir: Path, *args: str, config: Path = TINY) -> tuple[subprocess.Po
     return process, log
 
 
-def wait_for_steps(
-    process: subprocess.Popen[bytes], log: Path, steps: int, timeout: float = 600
-) -> bool:
-    """Wait until the run has finished `steps` jobs; False when it ended before that."""
-    deadline = time.monotonic() + timeout
+def wait_for_steps(process: subprocess.Popen[bytes], log: Path, steps: int) -> bool:
+    """Wait until the run has finished `steps` jobs; False when it ended before that.
+
+    Progress is read from the run's own log, never from a clock: a slow or busy machine only
+    makes the wait longer, and a run that ends early says so instead of timing out."""
     while steps_run(log.read_text(errors="replace")) < steps:
         if process.poll() is not None:
-            return False
-        if time.monotonic() > deadline:
-            tail = log.read_text()[-3000:]
-            raise AssertionError(f"no {steps} finished jobs after {timeout} s:\n{tail}")
-        time.sleep(0.1)
+            # the last jobs may have finished between the read above and the poll
+            return steps_run(log.read_text(errors="replace")) >= steps
+        time.sleep(0.1)  # pacing of the polling only
     return True
 
 
