@@ -128,17 +128,20 @@ def read_table(
     if not path.exists():
         raise StageFileError(path, "file is missing", "Run the stage that writes it first")
     try:
-        stored = pq.read_schema(path)
-        problems = []
-        for column in schema:
-            if column.name not in stored.names:
-                problems.append(f"column {column.name!r} is missing")
-            elif not _compatible(stored.field(column.name).type, column.type, column.also):
-                found = stored.field(column.name).type
-                problems.append(f"column {column.name!r} is {found}, expected {column.type}")
-        if problems:
-            raise StageFileError(path, "; ".join(problems), rerun_fix(path))
-        table = pq.read_table(path, columns=None if columns is None else list(columns))
+        # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and pandas,
+        # 0.4 s of every job's start-up
+        with pq.ParquetFile(path) as source:
+            stored = source.schema_arrow
+            problems = []
+            for column in schema:
+                if column.name not in stored.names:
+                    problems.append(f"column {column.name!r} is missing")
+                elif not _compatible(stored.field(column.name).type, column.type, column.also):
+                    found = stored.field(column.name).type
+                    problems.append(f"column {column.name!r} is {found}, expected {column.type}")
+            if problems:
+                raise StageFileError(path, "; ".join(problems), rerun_fix(path))
+            table = source.read(columns=None if columns is None else list(columns))
     except (pa.ArrowException, OSError) as error:
         raise StageFileError(
             path, f"not a readable parquet file ({error})", rerun_fix(path)

@@ -29,6 +29,7 @@ from alcore.models import EmbeddingClassifier, build_model
 from alcore.progress import Progress
 from alcore.seeding import derive_seed, generator
 from alcore.settings import DatasetSettings, TrainSettings
+from alcore.stages.adam import Adam
 from alcore.stages.labelled import labelled_hash
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def train_round(
         "pretrained": train.pretrained,
     }
     model = _initial_model(bundle, settings, seed, round_, warm_start_from).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=train.lr)
+    optimiser = Adam(model.parameters(), lr=train.lr)
     history: list[dict[str, float]] = []
     start_epoch = 0
     partial = state_path_for(out)
@@ -194,7 +195,7 @@ def _initial_model(
 
 def _train_epoch(
     model: EmbeddingClassifier,
-    optimiser: torch.optim.Optimizer,
+    optimiser: Adam,
     bundle: DatasetBundle,
     inputs: Tensor,
     labels: Tensor,
@@ -225,7 +226,7 @@ def _train_epoch(
             x, y = bundle.prepare(rows), labels.index_select(0, batch)
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            optimiser.zero_grad(set_to_none=True)
+            optimiser.zero_grad()
             with torch.autocast(device.type, torch.bfloat16, enabled=train.precision == "bf16"):
                 logits = model(x)
                 loss = F.cross_entropy(logits, y)
