@@ -57,10 +57,14 @@ class WorkflowConfig:
         return self.experiments[experiment].datasets[dataset]
 
 
-def parse_config(config: Mapping[str, Any]) -> WorkflowConfig:
+def parse_config(config: Mapping[str, Any], *, check: bool = True) -> WorkflowConfig:
     """Typed settings of a config (the YAML as loaded); raises :class:`ConfigError` naming the
-    key and the fix, for a schema violation first and then for what the schema cannot say."""
-    check_schema(config)
+    key and the fix, for a schema violation first and then for what the schema cannot say.
+
+    check=False skips the schema check, for a config already checked (a job's: the Snakefile
+    checked it)."""
+    if check:
+        check_schema(config)
     schema = load_schema()
     config = with_defaults(config, schema)
     datasets = enum_of(schema, "experiments", "*", "datasets", "*", "dataset")
