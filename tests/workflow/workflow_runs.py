@@ -64,6 +64,16 @@ def wait_for_steps(process: subprocess.Popen[bytes], log: Path, steps: int) -> b
     return True
 
 
+def wait_for_jobs_started(process: subprocess.Popen[bytes], log: Path, jobs: int) -> bool:
+    """Wait until the run has started `jobs` jobs (read from its log); False when it ended
+    before that."""
+    while jobs_started(log.read_text(errors="replace")) < jobs:
+        if process.poll() is not None:
+            return jobs_started(log.read_text(errors="replace")) >= jobs
+        time.sleep(0.1)  # pacing of the polling only
+    return True
+
+
 def jobs_started(output: str) -> int:
     """How many jobs a snakemake run started (one 'rule NAME:' or 'localrule NAME:' header each)."""
     return len(re.findall(r"^(?:local)?rule \w+:$", output, flags=re.MULTILINE))
