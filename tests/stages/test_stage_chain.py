@@ -24,6 +24,7 @@ from alcore.stages import (
     write_labelled,
 )
 from alcore.stages.embed import Embedding
+from alcore.stages.evaluate import stored_radii
 from alcore.stages.labelled import read_rounds_added
 
 
@@ -199,7 +200,8 @@ def test_float16_features_are_stored_and_selected_on_as_stored(digits, tmp_path)
     # the radii in the metadata are those of the stored (rounded) features
     mask = torch.zeros(digits.n_pool, dtype=torch.bool)
     mask[labelled] = True
-    assert half.radii()[0] == coreset_radii(half.pool_features, mask).radius
+    radius = stored_radii(half.metadata, tmp_path / "e16.parquet")[0]
+    assert radius == coreset_radii(half.pool_features, mask).radius
     with pytest.raises(ValueError, match="feature_dtype='float64'"):
         embed_round(digits, tmp_path / "m.pt", labelled, tmp_path / "x.parquet",
                     feature_dtype="float64")  # fmt: skip

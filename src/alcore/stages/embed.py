@@ -178,35 +178,24 @@ def _radii(
 class Embedding:
     """A read embedding file, split into pool and test tensors.
 
-    ``features=False`` skips the feature column (what evaluate needs is small). Pool rows come
-    first: the file is checked to be laid out so, and then split by slicing, without copies.
+    ``features=False`` skips the feature column. Pool rows come first: the file is checked to
+    be laid out so, and then split by slicing, without copies. (Evaluate reads the metadata
+    alone: :mod:`alcore.stages.evaluate`.)
     """
 
     def __init__(self, path: str | Path, *, features: bool = True):
         # the small columns at once; the features below, batch by batch, pool rows only
         table = read_table(path, EMBEDDING, columns=[c.name for c in EMBEDDING
                                                      if c.name != "features"])  # fmt: skip
-        self.path = Path(path)
         self.metadata = metadata_of(table)
         split = table.column("split").to_numpy(zero_copy_only=False)
         n_pool = int((split == "pool").sum())
         if not (split[:n_pool] == "pool").all() or not (split[n_pool:] == "test").all():
             raise StageFileError(path, "pool rows must come before test rows", rerun_fix(path))
-        pool, test = table.slice(0, n_pool), table.slice(n_pool)
+        pool = table.slice(0, n_pool)
         self.pool_labelled = torch.from_numpy(pool.column("labelled").to_numpy().copy())
         self.pool_probs = matrix_column(pool, "probs")  # (N, C)
         # (N, F) as stored (float16 or float32): the engine widens it once, into its own copy
         self.pool_features = None
         if features:
             self.pool_features = read_matrix(path, "features", n_pool)
-        self.test_labels = torch.from_numpy(test.column("label").to_numpy().copy())  # (M,)
-        self.test_probs = matrix_column(test, "probs")  # (M, C)
-
-    def radii(self) -> tuple[float, float]:
-        """δ and δ̂ stored by embed (NaN when the pool had nothing, or everything, labelled)."""
-        try:
-            return float(self.metadata["radius"]), float(self.metadata["weighted_radius"])
-        except (KeyError, ValueError) as error:
-            raise StageFileError(
-                self.path, f"has no radii in its metadata ({error})", rerun_fix(self.path)
-            ) from error

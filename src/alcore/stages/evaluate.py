@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,12 +88,21 @@ def _from_embedding(
         )
     try:
         scores = json.loads(metadata["test_metrics"])
-        radius, weighted = float(metadata["radius"]), float(metadata["weighted_radius"])
     except (KeyError, ValueError) as error:
         raise StageFileError(
-            path, f"has no test metrics or radii in its metadata ({error})", rerun_fix(path)
+            path, f"has no test metrics in its metadata ({error})", rerun_fix(path)
         ) from error
-    return scores, radius, weighted
+    return (scores, *stored_radii(metadata, path))
+
+
+def stored_radii(metadata: Mapping[str, str], path: str | Path) -> tuple[float, float]:
+    """δ and δ̂ that embed stored in an embedding's ``metadata`` (NaN when the pool had nothing,
+    or everything, labelled)."""
+    try:
+        return float(metadata["radius"]), float(metadata["weighted_radius"])
+    except (KeyError, ValueError) as error:
+        message = f"has no radii in its metadata ({error})"
+        raise StageFileError(path, message, rerun_fix(path)) from error
 
 
 def _from_model(
@@ -111,4 +121,4 @@ def _from_model(
     return test_metrics(torch.from_numpy(probs), bundle.test_labels, probs.shape[1])
 
 
-__all__ = ["evaluate_round"]
+__all__ = ["evaluate_round", "stored_radii"]
