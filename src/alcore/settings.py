@@ -64,13 +64,23 @@ class StrategySettings:
     """A named acquisition strategy: an alcore.select kind and its options."""
 
     name: str  # e.g. "pweighted_beam20"
-    kind: str  # alcore.select.STRATEGIES key
+    kind: str  # alcore.strategy_catalog.KINDS key (alcore.select.STRATEGIES runs it)
     weighted: bool = False
     beam_width: int = 1
 
     @property
     def needs_embedding(self) -> bool:
-        return self.kind != "random"
+        """Reads the round's embedding (features, probabilities; random reads nothing)."""
+        from alcore.strategy_catalog import KINDS
+
+        return bool(KINDS[self.kind].needs)
+
+    @property
+    def needs_model(self) -> bool:
+        """Also runs the round's model itself (stochastic forward passes)."""
+        from alcore.strategy_catalog import KINDS
+
+        return KINDS[self.kind].needs_model
 
 
 def stable_hash(content: Any) -> str:

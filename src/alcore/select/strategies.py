@@ -1,9 +1,10 @@
 """One small registry of acquisition strategies behind a single ``select`` call.
 
-Kinds: ``random``, ``coreset`` (options ``weighted`` and ``beam_width``), ``least_confidence``,
-``entropy`` and ``margin``. Every kind returns the same :class:`Selection`, with the core-set
-radii before and after the picks whenever features are given, so that all strategies can be
-compared on the same diagnostics.
+The kinds, what each reads and where it comes from are listed in
+:data:`alcore.strategy_catalog.KINDS` (torch-free); :data:`STRATEGIES` maps the same names to the
+code. ``coreset`` takes the options ``weighted`` and ``beam_width``. Every kind returns the same
+:class:`Selection`, with the core-set radii before and after the picks whenever features are
+given, so that all strategies can be compared on the same diagnostics.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from alcore.select.distances import (
     make_workspace,
 )
 from alcore.select.radii import Radii, radii_from_min_distance
+from alcore.strategy_catalog import KINDS
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,14 @@ class Pool:
     """What a strategy may look at.
 
     labelled: (N,) bool. features: (N, D) embeddings or None. probs: (N, C) softmax or None.
+    mc_probs: (T, N, C) softmax of T stochastic forward passes (dropout active) or None.
     All on one device; :func:`select` checks them (the dtypes may differ).
     """
 
     labelled: Tensor
     features: Tensor | None = None
     probs: Tensor | None = None
+    mc_probs: Tensor | None = None
 
     def doubt(self) -> Tensor | None:
         """(N,) ``1 - max P(y|x)`` (:func:`~alcore.select.doubt_from_probs`, which checks
@@ -86,7 +90,7 @@ class Options:
 
     weighted: bool = False  # coreset: weight distances by doubt
     beam_width: SupportsIndex = 1  # coreset: beams kept (1 = greedy); any integer type
-    generator: torch.Generator | None = None  # random: a seeded CPU torch.Generator
+    generator: torch.Generator | None = None  # the stochastic kinds: a seeded CPU generator
     # ``progress(phase, done, total)`` with Python ints, cheap to call often (rate-limit any
     # logging inside it). coreset: after every tile of the first min-distance pass
     # ("min-distance"), then every pick ("picks"). Other kinds with features, for their radii:
@@ -125,8 +129,7 @@ def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
 
 
 def _random(pool: Pool, budget: int, options: Options) -> Selection:
-    if options.generator is None:
-        raise ValueError("the random strategy needs options.generator (a seeded torch.Generator)")
+    assert options.generator is not None  # checked in select
     picks = baselines.random_selection(pool.labelled, budget, options.generator)
     return _with_diagnostics(pool, picks, torch.full((budget,), float("nan")), options.progress)
 
@@ -148,6 +151,8 @@ STRATEGIES: dict[str, Strategy] = {
     "entropy": _by_measure("entropy", baselines._entropy, 1.0),
     "margin": _by_measure("margin", baselines._margin, -1.0),
 }
+
+assert set(STRATEGIES) == set(KINDS), "alcore.strategy_catalog.KINDS lists the same kinds"
 
 # the fewest class columns each kind can use (margin compares the top two)
 _MIN_CLASSES = {"margin": 2}
@@ -175,6 +180,13 @@ def select(
             "them at their defaults"
         )
     _check_pool(pool, _MIN_CLASSES.get(kind, 1))
+    for field in sorted(KINDS[kind].needs):
+        _need(getattr(pool, field), kind, field)
+    if KINDS[kind].stochastic and options.generator is None:
+        raise ValueError(
+            f"the {kind} strategy draws random numbers: pass options.generator (a seeded CPU "
+            "torch.Generator)"
+        )
     count = check_budget(budget, int((~pool.labelled).sum()))
     return STRATEGIES[kind](pool, count, options)
 
@@ -192,6 +204,14 @@ def _check_pool(pool: Pool, min_classes: int) -> None:
     check_labelled(labelled, n_points, device)
     if pool.probs is not None:
         check_probs(pool.probs, n_points, device=device, min_classes=min_classes)
+    if pool.mc_probs is not None:
+        mc_probs = pool.mc_probs
+        if mc_probs.dim() != 3 or mc_probs.shape[0] < 1:
+            raise ValueError(
+                f"mc_probs must be (T, N, C) softmax of T >= 1 stochastic passes, got shape "
+                f"{tuple(mc_probs.shape)}"
+            )
+        check_probs(mc_probs.flatten(0, 1), mc_probs.shape[0] * n_points, device=device)
 
 
 def _with_diagnostics(
