@@ -56,6 +56,11 @@ class DatasetSettings:
         content = dataclasses.asdict(self)
         for unrelated_to_training in ("data_dir", "download", "feature_dtype"):
             content.pop(unrelated_to_training)
+        from alcore.model_catalog import model_source_hash
+
+        user_code = model_source_hash(self.train.model)  # None but for "package.module:fn"
+        if user_code is not None:  # a user's model is code alcore's provenance cannot see
+            content["model_source"] = user_code
         return stable_hash(content)
 
 
@@ -67,6 +72,7 @@ class StrategySettings:
     kind: str  # alcore.strategy_catalog.KINDS key (alcore.select.STRATEGIES runs it)
     weighted: bool = False
     beam_width: int = 1
+    passes: int = 20  # bald only: stochastic forward passes
 
     @property
     def needs_embedding(self) -> bool:

@@ -1,18 +1,53 @@
-"""The model registry and `build_model`, the one entry point the pipeline calls."""
+"""The model registry and `build_model`, the one entry point the pipeline calls.
+
+A name resolves, in this order, to an alcore builtin (`MODELS`), a torchvision classification
+model (`alcore.models.torchvision_models`) or a user's ``"package.module:function"``
+(`alcore.models.user`); see `alcore.model_catalog`. `check_model` (in `alcore.models.check`)
+verifies a name and an input shape before any job starts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import torch
 
+from alcore.model_catalog import (
+    BUILTIN_PRETRAINED,
+    known_models_hint,
+    model_kind,
+    model_source_hash,
+    pretrained_problem,
+)
 from alcore.models.base import EmbeddingClassifier
+from alcore.models.linear import LinearClassifier
 from alcore.models.mlp import MLP
 from alcore.models.small import SmallCNN
-from alcore.models.vgg import build_vgg16
+from alcore.models.torchvision_models import (
+    WeightsSource,
+    build_torchvision,
+    torchvision_architecture,
+    torchvision_model_names,
+    torchvision_weights,
+)
+from alcore.models.user import build_user
+from alcore.models.vgg import VGG16_FETCH, build_vgg16, vgg16_url
+
+__all__ = [
+    "MODELS",
+    "ModelBuilder",
+    "ModelEntry",
+    "available_models",
+    "build_model",
+    "model_source_hash",
+    "resolve_builder",
+    "torchvision_model_names",
+    "weights_source",
+]
 
 
 class ModelBuilder(Protocol):
@@ -57,20 +92,60 @@ def _without_weights(
     return build
 
 
+# alcore's builtins; a name added here goes into alcore.model_catalog.BUILTIN_PRETRAINED too
+# (the torch-free config check reads that), which the check below enforces.
 MODELS: dict[str, ModelEntry] = {
     "vgg16": ModelEntry(build_vgg16, "torchvision VGG16, optional ImageNet weights, 4096 features"),
     "small_cnn": ModelEntry(
         _without_weights("small_cnn", SmallCNN), "3 conv layers + 64-unit hidden layer, fast on CPU"
     ),
+    "small_cnn_dropout": ModelEntry(
+        _without_weights("small_cnn_dropout", partial(SmallCNN, dropout=0.5)),
+        "small_cnn with dropout 0.5 before the head (a model for bald's passes)",
+    ),
     "mlp": ModelEntry(
         _without_weights("mlp", MLP), "2 hidden layers of 64 with ReLU, for the 2-D toys"
     ),
+    "linear": ModelEntry(
+        _without_weights("linear", LinearClassifier),
+        "one linear layer on the flattened input; features = the inputs (precomputed features)",
+    ),
 }
+if set(MODELS) != set(BUILTIN_PRETRAINED):
+    raise RuntimeError(
+        f"alcore.models.registry.MODELS {sorted(MODELS)} and alcore.model_catalog."
+        f"BUILTIN_PRETRAINED {sorted(BUILTIN_PRETRAINED)} must name the same builtins"
+    )
 
 
 def available_models() -> tuple[str, ...]:
-    """Registered model names, sorted."""
+    """alcore's builtin model names, sorted (`torchvision_model_names` lists torchvision's)."""
     return tuple(sorted(MODELS))
+
+
+def resolve_builder(name: str) -> ModelBuilder:
+    """The builder of model ``name``: builtin, then torchvision, then ``package.module:function``.
+
+    Raises:
+        ValueError: an unknown name, listing the known ones.
+    """
+    if name in MODELS:
+        return MODELS[name].build
+    kind = model_kind(name)
+    if kind == "torchvision":
+        return partial(build_torchvision, name)
+    if kind == "user":
+        return partial(build_user, name)
+    raise ValueError(f"unknown model {name!r}; {known_models_hint()}")
+
+
+def weights_source(name: str) -> WeightsSource | None:
+    """Where the pretrained weights of model ``name`` come from; None when it has none."""
+    if name == "vgg16":
+        return WeightsSource("VGG16", vgg16_url(), VGG16_FETCH)
+    if model_kind(name) == "torchvision":
+        return torchvision_weights(name)
+    return None
 
 
 def build_model(
@@ -82,27 +157,32 @@ def build_model(
     pretrained: bool = False,
     weights_dir: str | Path | None = None,
     allow_download: bool = False,
+    load_weights: bool = True,
 ) -> EmbeddingClassifier:
-    """Build a registered model whose initial weights depend only on ``seed``.
+    """Build model ``name`` with initial weights that depend only on ``seed``.
 
     The RNG is forked and seeded inside this call (CPU generator only), so the caller's global
     RNG state is left exactly as it was and the result does not depend on it.
 
     Args:
-        name: one of `available_models()`.
+        name: one of `available_models()`, a torchvision classification model name
+            (`torchvision_model_names()`) or ``"package.module:function"``.
         num_classes: C >= 2, the width of the logits.
         input_shape: the shape of one input item, e.g. (3, 32, 32), (1, 8, 8) or (2,).
         seed: fixes every randomly initialised weight.
-        pretrained: load published weights (vgg16 only) for everything but the head.
+        pretrained: load published weights (vgg16, torchvision models) for everything but the
+            head.
         weights_dir: searched for the checkpoint before torch hub's cache.
         allow_download: fetch a missing checkpoint from the internet; off by default so that an
             offline machine fails at once with a message saying where to put the file.
+        load_weights: with ``pretrained``, False builds the architecture the published weights
+            need (googlenet's input transform, vit_h_14's 518x518 size, ...) with random
+            weights and reads no file: for rebuilding a model whose state a checkpoint holds.
 
     Returns:
         An `EmbeddingClassifier` in train mode, on the CPU.
     """
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known models: {list(available_models())}")
+    build = resolve_builder(name)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes={num_classes!r} must be an integer >= 2")
     shape = tuple(input_shape)
@@ -114,10 +194,31 @@ def build_model(
         # Seed only the CPU generator (torch.manual_seed would also reseed CUDA's, which
         # fork_rng(devices=[]) does not restore); models are initialised on the CPU.
         torch.default_generator.manual_seed(seed)
-        return MODELS[name].build(
+        if pretrained and not load_weights:
+            return _pretrained_architecture(name, num_classes, shape, build)
+        return build(
             num_classes=num_classes,
             input_shape=shape,
             pretrained=pretrained,
             weights_dir=weights_dir,
             allow_download=allow_download,
         )
+
+
+def _pretrained_architecture(
+    name: str, num_classes: int, shape: tuple[int, ...], build: ModelBuilder
+) -> EmbeddingClassifier:
+    """The model ``pretrained=True`` gives, with random weights and no file read."""
+    problem = pretrained_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    if name not in MODELS and model_kind(name) == "torchvision":
+        return torchvision_architecture(name, num_classes, pretrained=True)
+    # builtins (vgg16): loading weights does not change the architecture
+    return build(
+        num_classes=num_classes,
+        input_shape=shape,
+        pretrained=False,
+        weights_dir=None,
+        allow_download=False,
+    )

@@ -12,10 +12,15 @@ from alcore.models.base import EmbeddingClassifier
 
 
 class SmallCNN(EmbeddingClassifier):
-    """conv32-conv32-pool-conv64-pool-avgpool(2x2)-linear(feature_dim)-ReLU, then the head."""
+    """conv32-conv32-pool-conv64-pool-avgpool(2x2)-linear(feature_dim)-ReLU[-dropout], then
+    the head. ``dropout`` > 0 adds ``nn.Dropout(dropout)`` before the head (for BALD)."""
 
     def __init__(
-        self, input_shape: tuple[int, ...], num_classes: int, feature_dim: int = 64
+        self,
+        input_shape: tuple[int, ...],
+        num_classes: int,
+        feature_dim: int = 64,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if len(input_shape) != 3 or min(input_shape[1:]) < 4:
@@ -36,7 +41,10 @@ class SmallCNN(EmbeddingClassifier):
             nn.AdaptiveAvgPool2d(2),  # (B, 64, 2, 2)
             nn.Flatten(),  # (B, 256)
         )
-        self.hidden = nn.Sequential(nn.Linear(64 * 2 * 2, feature_dim), nn.ReLU())
+        hidden: list[nn.Module] = [nn.Linear(64 * 2 * 2, feature_dim), nn.ReLU()]
+        if dropout > 0:  # active in training and in BALD's passes; eval-mode features skip it
+            hidden.append(nn.Dropout(dropout))
+        self.hidden = nn.Sequential(*hidden)
         self.head = nn.Linear(feature_dim, num_classes)
 
     def embed(self, x: Tensor) -> Tensor:

@@ -157,11 +157,15 @@ def model_from_checkpoint(
     """Rebuild the model a checkpoint describes, in eval mode, with its weights loaded."""
     content = load_checkpoint(path, expect=expect)
     args = content["model_args"]
+    # the architecture the training built: published weights can change it (googlenet's
+    # transform_input, vit_h_14's image size), though their file is not read again here
     model = build_model(
         args["name"],
         num_classes=args["num_classes"],
         input_shape=tuple(args["input_shape"]),
         seed=0,
+        pretrained=bool(args.get("pretrained", False)),
+        load_weights=False,
     )
     model.load_state_dict(content["model_state"])
     return model.to(device).eval(), content
