@@ -10,6 +10,7 @@ from typing import Protocol
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.digits import load_digits_bundle
+from alcore.data.features import load_features
 from alcore.data.imagefolder import load_imagefolder
 from alcore.data.options import resolve_options
 from alcore.data.torchvision_sets import load_torchvision
@@ -17,6 +18,7 @@ from alcore.data.toys import load_blobs, load_quadrants
 from alcore.dataset_catalog import (
     BLOBS_DEFAULTS,
     DIGITS_DEFAULTS,
+    FEATURES_DEFAULTS,
     IMAGEFOLDER_DEFAULTS,
     QUADRANTS_DEFAULTS,
     TORCHVISION_DEFAULTS,
@@ -59,6 +61,9 @@ DATASETS: dict[str, DatasetLoader] = {
     ),
     "imagefolder": DatasetLoader(
         load_imagefolder, IMAGEFOLDER_DEFAULTS, "your own <root>/train/<class>/ images"
+    ),
+    "features": DatasetLoader(
+        load_features, FEATURES_DEFAULTS, "precomputed (N, D) embeddings from .npy or .parquet"
     ),
 }
 

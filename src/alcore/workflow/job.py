@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from alcore.dataset_catalog import pool_size
 from alcore.settings import DatasetSettings, StrategySettings
-from alcore.workflow.config import WorkflowConfig, parse_config, pool_size
+from alcore.workflow.config import WorkflowConfig, parse_config
 
 if TYPE_CHECKING:
     from alcore.data import DatasetBundle
@@ -91,17 +92,12 @@ class Job:
         return self.config.device
 
     def pool_size(self) -> int:
-        """The pool size, without loading the images where the dataset allows it."""
+        """The pool size, without loading the data where the dataset allows it (torch-free:
+        the catalogue's facts, an image folder's listing, a features file's labels)."""
         settings = self.settings
-        known = pool_size(settings.name, settings.options)
+        known = pool_size(settings.name, settings.options, settings.data_dir)
         if known is not None:
             return known
-        if settings.name == "imagefolder":
-            from pathlib import Path
-
-            from alcore.data.imagefolder import imagefolder_pool_size
-
-            return imagefolder_pool_size(data_dir=Path(settings.data_dir), options=settings.options)
         return int(self.bundle().n_pool)
 
     def bundle(self) -> DatasetBundle:

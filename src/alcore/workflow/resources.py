@@ -61,10 +61,24 @@ def data_size(settings: DatasetSettings) -> DataSize:
         return DataSize(n_pool, n_test, item_bytes)
     if settings.name in ("blobs", "quadrants"):
         return DataSize(int(options["n_pool"]), int(options["n_test"]), 2 * 4)
+    if settings.name == "features":
+        return _feature_size(settings.data_dir, options)
     # imagefolder: count the files (the split between pool and test does not change the sum)
     size = int(str(options["image_size"]))
     root = Path(settings.data_dir) / str(options["root"])
     return DataSize(_count_files(str(root)), 0, 3 * size * size)
+
+
+def _feature_size(data_dir: str, options: dict[str, object]) -> DataSize:
+    """Rows and width of a features file from its header (0 rows when it is not there yet:
+    preflight reports that). Float32 in memory whatever the file stores."""
+    from alcore.data.feature_file import feature_dim, feature_source
+
+    try:
+        n, d = feature_dim(feature_source(data_dir, options))
+    except (ValueError, FileNotFoundError):
+        return DataSize(0, 0, 4)
+    return DataSize(n, 0, 4 * d)
 
 
 @cache
