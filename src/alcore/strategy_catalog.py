@@ -50,6 +50,30 @@ KINDS: dict[str, Kind] = {
         "smallest gap between the two most probable classes",
         "Scheffer et al., IDA 2001",
     ),
+    "bald": Kind(
+        frozenset({MC_PROBS}),
+        False,
+        "largest mutual information of label and weights from T dropout passes (setting passes)",
+        "Houlsby et al., arXiv 2011; Gal, Islam & Ghahramani, ICML 2017",
+    ),
+    "badge": Kind(
+        frozenset({FEATURES, PROBS}),
+        True,
+        "k-means++ seeding over last-layer gradient embeddings at the predicted label",
+        "Ash et al., ICLR 2020",
+    ),
+    "kmeans": Kind(
+        frozenset({FEATURES}),
+        True,
+        "k-means (k = budget) of the unlabelled points; the point nearest each centre",
+        "the clustering baseline, e.g. Hacohen et al., ICML 2022",
+    ),
+    "typiclust": Kind(
+        frozenset({FEATURES}),
+        True,
+        "the most typical point (densest kNN) of each k-means cluster of the pool",
+        "Hacohen, Dekel & Weinshall, ICML 2022",
+    ),
 }
 
 

@@ -38,13 +38,13 @@ def test_known_strategies_have_distinct_colours_and_families() -> None:
 
 
 def test_unknown_names_are_deterministic() -> None:
-    assert strategy_color("badge") == strategy_color("badge")
-    assert strategy_marker("badge") == strategy_marker("badge")
+    assert strategy_color("vaal") == strategy_color("vaal")
+    assert strategy_marker("vaal") == strategy_marker("vaal")
     r, _, b = to_rgb(strategy_color("greedy_beam7"))
     assert b > r  # still blue: a greedy beam
     r, _, b = to_rgb(strategy_color("pweighted_beam5"))
     assert r > b
-    assert strategy_color("badge") not in STRATEGY_COLORS.values()
+    assert strategy_color("vaal") not in STRATEGY_COLORS.values()
 
 
 def test_renamed_arms_keep_their_familys_look_by_settings() -> None:

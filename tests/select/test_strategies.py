@@ -19,11 +19,24 @@ def pool(with_probs=True):
     features = clustered(200, 6, 3, seed=2)
     logits = torch.randn(200, 3, generator=torch.Generator().manual_seed(2))
     probs = logits.softmax(dim=1) if with_probs else None
-    return Pool(labelled_mask(200, 10, 2), features, probs)
+    # bald's stochastic passes: the logits with noise of their own
+    noise = torch.randn(4, 200, 3, generator=torch.Generator().manual_seed(3))
+    mc_probs = (logits + noise).softmax(dim=2) if with_probs else None
+    return Pool(labelled_mask(200, 10, 2), features, probs, mc_probs)
 
 
 def test_registry_lists_the_paper_strategies():
-    assert set(STRATEGIES) == {"random", "coreset", "least_confidence", "entropy", "margin"}
+    assert set(STRATEGIES) == {
+        "random",
+        "coreset",
+        "least_confidence",
+        "entropy",
+        "margin",
+        "bald",
+        "badge",
+        "kmeans",
+        "typiclust",
+    }
 
 
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
@@ -108,6 +121,9 @@ KIND_OPTIONS = [
     ("entropy", Options()),
     ("margin", Options()),
     ("random", Options(generator=torch.Generator().manual_seed(0))),  # diagnostics
+    ("badge", Options(generator=torch.Generator().manual_seed(0))),  # gradient embeddings
+    ("kmeans", Options(generator=torch.Generator().manual_seed(0))),  # diagnostics
+    ("typiclust", Options(generator=torch.Generator().manual_seed(0))),  # diagnostics
 ]
 
 

@@ -5,6 +5,7 @@ rule select:
     input:
         labelled=lambda w: PLAN.labelled(*where(w)),
         embedding=lambda w: PLAN.select_embedding(*where(w)),
+        model=lambda w: PLAN.select_model(*where(w)),
     output:
         acquisitions=f"{PICKS}/acquisitions.parquet",
         labelled=f"{PICKS}/next_labelled.parquet",

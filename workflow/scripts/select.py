@@ -19,4 +19,6 @@ select_round(
     acquisitions_out=sm.output.acquisitions,
     labelled_out=sm.output.labelled,
     device=job.device,
+    model_path=sm.input.get("model") or None,
+    bundle=job.bundle() if job.strategy.needs_model else None,
 )

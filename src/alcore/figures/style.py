@@ -2,7 +2,8 @@
 
 Colours are fixed per strategy so that a strategy looks the same in every figure: ``random`` grey,
 the greedy core-set family blue, the doubt-weighted ("pweighted") family orange to dark red, the
-uncertainty baselines green and purple. Any other name gets a deterministic shade of its family,
+uncertainty baselines green and purple, the clustering strategies magenta (badge), ochre (kmeans)
+and teal (typiclust). Any other name gets a deterministic shade of its family,
 found from the arm's settings when they are given (an :data:`Arm`, as the experiment tables carry
 them; else from a ``greedy_beam<K>`` / ``pweighted_beam<K>`` name), or one of a spare palette
 chosen by a hash of the name, so plots never fail on a new strategy and a renamed arm keeps its
@@ -42,6 +43,9 @@ STRATEGY_COLORS: dict[str, str] = {
     "least_confidence": "#238b45",
     "entropy": "#74c476",
     "margin": "#6a51a3",
+    "badge": "#e7298a",
+    "kmeans": "#a6761d",
+    "typiclust": "#1b9e9e",
 }
 STRATEGY_MARKERS: dict[str, str] = {
     "random": "o",
@@ -56,6 +60,9 @@ STRATEGY_MARKERS: dict[str, str] = {
     "least_confidence": "X",
     "entropy": "h",
     "margin": "p",
+    "badge": "d",
+    "kmeans": "8",
+    "typiclust": "H",
 }
 _SPARE_COLORS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9e9ac8", "#d6616b", "#636363")
 _SPARE_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")

@@ -27,6 +27,8 @@ from alcore.select._checks import (
     check_probs,
     check_same_device,
 )
+from alcore.select.badge import _badge
+from alcore.select.bald import _bald_scores
 from alcore.select.coreset import coreset_search, mean_log_confidence
 from alcore.select.distances import (
     DEFAULT_BLOCK_SIZE,
@@ -35,7 +37,9 @@ from alcore.select.distances import (
     in_feature_units,
     make_workspace,
 )
+from alcore.select.kmeans import _kmeans_selection
 from alcore.select.radii import Radii, radii_from_min_distance
+from alcore.select.typiclust import _typiclust
 from alcore.strategy_catalog import KINDS
 
 
@@ -144,12 +148,45 @@ def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> 
     return strategy
 
 
+def _bald(pool: Pool, budget: int, options: Options) -> Selection:
+    mc_probs = _need(pool.mc_probs, "bald", "mc_probs")  # checked in select
+    values = _bald_scores(mc_probs)
+    picks = baselines.top_unlabelled(values, pool.labelled, budget)
+    return _with_diagnostics(pool, picks, values[picks], options.progress)
+
+
+def _badge_kind(pool: Pool, budget: int, options: Options) -> Selection:
+    features = _need(pool.features, "badge", "features")  # checked in select
+    probs = _need(pool.probs, "badge", "probs")
+    assert options.generator is not None  # checked in select
+    found = _badge(features, probs, pool.labelled, budget, options.generator)
+    return _with_diagnostics(pool, found.picks, found.distances, options.progress)
+
+
+def _kmeans_kind(pool: Pool, budget: int, options: Options) -> Selection:
+    features = _need(pool.features, "kmeans", "features")  # checked in select
+    assert options.generator is not None  # checked in select
+    found = _kmeans_selection(features, pool.labelled, budget, options.generator)
+    return _with_diagnostics(pool, found.picks, found.sizes.to(torch.float64), options.progress)
+
+
+def _typiclust_kind(pool: Pool, budget: int, options: Options) -> Selection:
+    features = _need(pool.features, "typiclust", "features")  # checked in select
+    assert options.generator is not None  # checked in select
+    found = _typiclust(features, pool.labelled, budget, options.generator)
+    return _with_diagnostics(pool, found.picks, found.typicality, options.progress)
+
+
 STRATEGIES: dict[str, Strategy] = {
     "random": _random,
     "coreset": _coreset,
     "least_confidence": _by_measure("least_confidence", baselines._doubt, 1.0),
     "entropy": _by_measure("entropy", baselines._entropy, 1.0),
     "margin": _by_measure("margin", baselines._margin, -1.0),
+    "bald": _bald,
+    "badge": _badge_kind,
+    "kmeans": _kmeans_kind,
+    "typiclust": _typiclust_kind,
 }
 
 assert set(STRATEGIES) == set(KINDS), "alcore.strategy_catalog.KINDS lists the same kinds"

@@ -94,6 +94,14 @@ class Dag:
             return []
         return self.round_file(experiment, dataset, strategy, seed, round_, "embedding.parquet")
 
+    def select_model(
+        self, experiment: str, dataset: str, strategy: str, seed: int, round_: int
+    ) -> str | list[str]:
+        """The round's checkpoint, when select runs the model itself (bald's passes)."""
+        if not self.config.strategies[strategy].needs_model:
+            return []
+        return self.round_file(experiment, dataset, strategy, seed, round_, "model.pt")
+
     def evaluate_inputs(
         self, experiment: str, dataset: str, arm: str, seed: int, round_: int
     ) -> dict[str, str]:
