@@ -92,3 +92,31 @@ def test_the_initial_labels_job_imports_no_torch_and_decodes_no_image(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["4", "False", "False"]  # 6 images, one per class held out
+
+
+def digits_config(model, strategy):
+    spec = {"model": model, "initial": 10, "budget": 10, "rounds": 1, "lr": 0.01,
+            "epochs": {"first": 1, "thereafter": 1}}  # fmt: skip
+    return parse_config({
+        "strategies": {"s": strategy},
+        "experiments": {"e": {"datasets": {"digits": spec}, "strategies": ["s"], "seeds": [0]}},
+    })  # fmt: skip
+
+
+def test_models_are_checked_against_the_data_before_any_job():
+    greedy = {"kind": "coreset"}
+    with pytest.raises(ConfigError, match=r"digits\.model: unknown model 'resnet'; known models"):
+        check_inputs(digits_config("resnet", greedy))
+    # a torchvision model whose stem wants 3 channels, on 1-channel 8x8 digits
+    with pytest.raises(ConfigError, match=r"digits\.model: .*resnet18.*\(1, 8, 8\)"):
+        check_inputs(digits_config("resnet18", greedy))
+    check_inputs(digits_config("small_cnn", greedy))  # a builtin: checked when built
+
+
+def test_bald_needs_a_model_with_dropout_before_any_job():
+    bald = {"kind": "bald", "passes": 4}
+    with pytest.raises(
+        ConfigError, match=r"digits\.model \(strategies \['s'\] .*'small_cnn' has no dropout"
+    ):
+        check_inputs(digits_config("small_cnn", bald))
+    check_inputs(digits_config("small_cnn_dropout", bald))

@@ -51,7 +51,7 @@ CASES = {
     ),
     "unknown model": (
         setting(*BLOBS, "model", "resnet"),
-        "experiments.tiny.datasets.blobs.model: 'resnet' is not one of",
+        "unknown model 'resnet'; known models:",  # from alcore.models.check_model
     ),
     "unknown strategy kind": (
         setting("strategies", "odd", {"kind": "kcenter"}),
@@ -99,7 +99,7 @@ CASES = {
     ),
     "pretrained weights for a small model": (
         setting(*BLOBS, "pretrained", True),
-        "only vgg16 has pretrained weights",
+        "blobs.pretrained: model 'mlp' has no pretrained weights",
     ),
     "unknown figure": (
         setting("experiments", "tiny", "figures", ["figure2"]),

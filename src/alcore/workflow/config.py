@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from alcore.dataset_catalog import OPTION_DEFAULTS
+from alcore.dataset_catalog import FILE_FACTS, OPTION_DEFAULTS
+from alcore.dataset_catalog import pool_size as catalog_pool_size
 from alcore.settings import DatasetSettings, StrategySettings, TrainSettings
 from alcore.workflow.schema import ConfigError, check_schema, enum_of, load_schema, with_defaults
 
@@ -25,9 +26,6 @@ __all__ = [
     "pool_size",
     "uses_gpu",
 ]
-
-# Pool sizes of the datasets whose size is known without loading them (None: found at run time).
-_FIXED_POOL_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "svhn": 73_257}
 
 
 @dataclass(frozen=True)
@@ -66,11 +64,16 @@ def parse_config(config: Mapping[str, Any], *, check: bool = True) -> WorkflowCo
     if check:
         check_schema(config)
     schema = load_schema()
+    given = {name: set(spec) for name, spec in config.get("strategies", {}).items()}  # as typed
     config = with_defaults(config, schema)
     datasets = enum_of(schema, "experiments", "*", "datasets", "*", "dataset")
     strategies = {
         name: StrategySettings(
-            name=name, kind=spec["kind"], weighted=spec["weighted"], beam_width=spec["beam_width"]
+            name=name,
+            kind=spec["kind"],
+            weighted=spec["weighted"],
+            beam_width=spec["beam_width"],
+            passes=spec["passes"],
         )
         for name, spec in config["strategies"].items()
     }
@@ -79,6 +82,8 @@ def parse_config(config: Mapping[str, Any], *, check: bool = True) -> WorkflowCo
             raise ConfigError(
                 f"strategies.{strategy.name}: weighted and beam_width apply to kind: coreset only"
             )
+        if strategy.kind != "bald" and "passes" in given[strategy.name]:
+            raise ConfigError(f"strategies.{strategy.name}: passes applies to kind: bald only")
     if "initial" in strategies:
         raise ConfigError("strategies.initial: 'initial' names the shared round 0; rename it")
     experiments = {}
@@ -163,9 +168,13 @@ def _dataset(
         augment=spec["augment"],
         precision=spec["precision"],
     )
-    if train.pretrained and model != "vgg16":
-        raise ConfigError(f"{where}.pretrained: only vgg16 has pretrained weights, not {model}")
-    if train.augment and name in ("blobs", "quadrants"):
+    if train.pretrained:
+        from alcore.model_catalog import pretrained_problem  # torchvision only for its names
+
+        problem = pretrained_problem(model)
+        if problem is not None:
+            raise ConfigError(f"{where}.pretrained: {problem}")
+    if train.augment and name in ("blobs", "quadrants", "features"):
         raise ConfigError(f"{where}.augment: crops and flips apply to images, not to {name}")
     return DatasetSettings(
         name=name,
@@ -181,21 +190,11 @@ def _dataset(
 
 
 def pool_size(name: str, options: Mapping[str, Any]) -> int | None:
-    """The pool size of a dataset without loading it (None where only loading tells)."""
-    if name in _FIXED_POOL_SIZES:
-        return _FIXED_POOL_SIZES[name]
-    resolved = {**OPTION_DEFAULTS[name], **options}
-    if name in ("blobs", "quadrants"):
-        return int(resolved["n_pool"])
-    if name == "digits":
-        import numpy as np
-
-        from alcore.bundled import read_digits
-
-        fraction = float(resolved["test_fraction"])
-        counts = np.bincount(read_digits()[1])
-        return int(sum(n - int(np.floor(fraction * n + 0.5)) for n in counts))
-    return None
+    """The pool size known from the config alone, reading no data file (None: the dataset's
+    files tell; :func:`alcore.dataset_catalog.pool_size` reads them, torch-free)."""
+    if name in FILE_FACTS:
+        return None
+    return catalog_pool_size(name, options, data_dir=".")
 
 
 def gpus_per_model_job(config: WorkflowConfig) -> int:

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alcore.dataset_catalog import LOCATIONS, files_present, unavailable_message
+from alcore.dataset_catalog import LOCATIONS, files_present, input_shape, unavailable_message
+from alcore.model_catalog import known_models_hint, model_kind
+from alcore.settings import DatasetSettings
 from alcore.workflow.config import ConfigError, WorkflowConfig
+
+if TYPE_CHECKING:  # torch is imported only by the checks that need it
+    from torch import nn
 
 
 def check_inputs(config: WorkflowConfig) -> None:
@@ -31,8 +37,53 @@ def check_inputs(config: WorkflowConfig) -> None:
                 )
             if settings.name == "imagefolder":
                 _check_imagefolder(where, data_dir, settings.options)
+            if settings.name == "features":
+                _check_features(where, data_dir, settings.options)
             if settings.train.pretrained and offline:
-                _check_weights(where, data_dir)
+                _check_weights(where, data_dir, settings.train.model)
+            needs_model = [s for s in experiment.strategies if config.strategies[s].needs_model]
+            _check_model(where, settings, needs_model)
+
+
+def _check_model(where: str, settings: DatasetSettings, dropout_for: list[str]) -> None:
+    """The model name is known; a torchvision or user model takes the dataset's inputs and
+    keeps the feature contract; a model that bald's passes run has dropout.
+
+    Builtins without bald stay torch-free (their shape rules are checked when they are built);
+    the others import torch here, which such a config needs anyway.
+    """
+    name = settings.train.model
+    kind = model_kind(name)
+    if kind is None:
+        raise ConfigError(f"{where}.model: unknown model {name!r}; {known_models_hint()}")
+    if kind == "builtin" and not dropout_for:
+        return
+    shape = input_shape(settings.name, settings.options, settings.data_dir)
+    if shape is None:  # only loading the data tells
+        return
+    from alcore.models import check_model
+    from alcore.stages.mc_dropout import check_dropout
+
+    try:
+        check_model(name, shape, 2, pretrained=settings.train.pretrained)
+        if dropout_for:
+            check_dropout(_model_on_meta(name, shape), name)
+    except ValueError as error:
+        used_by = f" (strategies {dropout_for} run it with dropout)" if dropout_for else ""
+        raise ConfigError(f"{where}.model{used_by}: {error}") from None
+
+
+def _model_on_meta(name: str, shape: tuple[int, ...]) -> nn.Module:
+    """The model without allocating its weights where the meta device allows it."""
+    import torch
+
+    from alcore.models import build_model
+
+    try:
+        with torch.device("meta"):
+            return build_model(name, num_classes=2, input_shape=shape, seed=0)
+    except (RuntimeError, NotImplementedError):  # builders that compute on tensors (regnet)
+        return build_model(name, num_classes=2, input_shape=shape, seed=0)
 
 
 def _check_imagefolder(where: str, data_dir: Path, options: Mapping[str, object]) -> None:
@@ -48,15 +99,31 @@ def _check_imagefolder(where: str, data_dir: Path, options: Mapping[str, object]
         )
 
 
-def _check_weights(where: str, data_dir: Path) -> None:
+def _check_features(where: str, data_dir: Path, options: Mapping[str, object]) -> None:
+    """The features file (and its labels and split files) on disk, with the loader's message;
+    options checked as the loader checks them."""
+    from alcore.data.feature_file import check_present, feature_source
+
+    try:
+        check_present(feature_source(data_dir, options))
+    except (ValueError, FileNotFoundError) as error:
+        raise ConfigError(f"{where}.options: {error}") from None
+
+
+def _check_weights(where: str, data_dir: Path, model: str) -> None:
     # torch only here: configs without offline pretrained weights keep Snakemake's start fast
     from alcore.models.pretrained import find_checkpoint, missing_message
-    from alcore.models.vgg import VGG16_FETCH, VGG16_FILE, vgg16_url
+    from alcore.models.registry import weights_source
 
+    source = weights_source(model)
+    if source is None:  # no published weights: parse_config has refused pretrained already
+        return
     weights_dir = data_dir / "weights"
-    if find_checkpoint(VGG16_FILE, weights_dir) is None:
+    if find_checkpoint(source.file_name, weights_dir) is None:
         reason = "the file is not on disk and download is false"
-        message = missing_message("VGG16", vgg16_url(), weights_dir, reason, VGG16_FETCH)
+        message = missing_message(
+            source.what, source.url, weights_dir, reason, source.fetch_command
+        )
         raise ConfigError(
             f"{where}.pretrained: {message} (in the config, allow_download is `download: true`)"
         )
