@@ -11,6 +11,8 @@ Each is checked without running the work it starts:
   commands make would run are checked like the README's own.
 - ``python SCRIPT`` / ``python -m MODULE``: ``--help``, which must list every option used.
 - ``pytest ...``: ``--collect-only``, which must find the tests.
+- ``alcore COMMAND ...``: a listing runs; ``alcore select ...`` runs ``--help``, which must list
+  every option used.
 
 ``pytest -v tests/test_readme.py`` lists every command (the test ids); a failure shows the
 command, what was run for it and its output. The README's Python example runs on tiny tensors.
@@ -40,7 +42,7 @@ WORKFLOW_FILES = ("Snakefile", "config.yaml", "configs", "profiles", "workflow",
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", flags=re.MULTILINE | re.DOTALL)
 INLINE = re.compile(r"`([^`]+)`")
 SHELLS = {"bash", "sh", "shell", "console"}
-PROGRAMS = {"snakemake", "make", "python", "python3", "pytest"}
+PROGRAMS = {"snakemake", "make", "python", "python3", "pytest", "alcore"}
 
 
 def _tokens(text: str) -> list[str]:
@@ -152,6 +154,19 @@ def check_python(command, tokens):
             )
 
 
+def check_alcore(command, tokens):
+    alcore = [str(BIN / "alcore")]
+    if tokens[1:2] == ["select"]:
+        output = _ok(command, [*alcore, "select", "--help"], _run([*alcore, "select", "--help"],
+                                                                  ROOT))  # fmt: skip
+        for token in tokens[2:]:
+            option = token.split("=")[0]
+            if option.startswith("-"):
+                assert option in output, f"README command: {command}\n{option} not in --help"
+    else:
+        _ok(command, [*alcore, *tokens[1:]], _run([*alcore, *tokens[1:]], ROOT))
+
+
 def check_pytest(command, tokens):
     argv = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
             *tokens[1:]]  # fmt: skip
@@ -192,6 +207,8 @@ def test_readme_command(command, workflow_copy, default_outputs):
         check_python(command, tokens)
     elif program == "pytest":
         check_pytest(command, tokens)
+    elif program == "alcore":
+        check_alcore(command, tokens)
     else:  # pragma: no cover - readme_commands keeps only the programs above
         pytest.fail(f"no check for the README command: {command}")
 

@@ -274,3 +274,19 @@ def check_block_size(block_size: object) -> int:
     if size < 1:
         raise ValueError(f"block_size={size} must be >= 1")
     return size
+
+
+def check_seeded_pool(
+    features: Tensor, labelled: Tensor, generator: object, strategy: str
+) -> None:
+    """The inputs of a seeded strategy over features: a ``torch.Generator``, (N, D) features
+    and an (N,) bool mask of the same N."""
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"{strategy} needs a torch.Generator; pass Options(generator=...)")
+    check_features(features)
+    check_mask(labelled)
+    if labelled.shape != (features.shape[0],):
+        raise ValueError(
+            f"labelled must have shape ({features.shape[0]},) to match features, got "
+            f"{tuple(labelled.shape)}"
+        )

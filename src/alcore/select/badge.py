@@ -38,13 +38,7 @@ from typing import SupportsIndex
 import torch
 from torch import Tensor
 
-from alcore.select._checks import (
-    check_budget,
-    check_features,
-    check_mask,
-    check_probs,
-    working_dtype,
-)
+from alcore.select._checks import check_budget, check_probs, check_seeded_pool, working_dtype
 from alcore.select.distances import chunk_rows
 from alcore.select.kmeans import d2_sample
 
@@ -80,15 +74,7 @@ def badge(
     labelled: (N,) bool (may be all False). generator: a seeded CPU ``torch.Generator``.
     Returns (budget,) distinct unlabelled pool indices in draw order with their distances.
     """
-    if not isinstance(generator, torch.Generator):
-        raise ValueError("badge needs a torch.Generator; pass Options(generator=...)")
-    check_features(features)
-    check_mask(labelled)
-    if labelled.shape != (features.shape[0],):
-        raise ValueError(
-            f"labelled must have shape ({features.shape[0]},) to match features, got "
-            f"{tuple(labelled.shape)}"
-        )
+    check_seeded_pool(features, labelled, generator, "badge")
     check_probs(probs, features.shape[0], device=labelled.device)
     count = check_budget(budget, int((~labelled).sum()))
     return _badge(features, probs, labelled, count, generator)

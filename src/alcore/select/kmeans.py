@@ -32,7 +32,7 @@ from typing import SupportsIndex
 import torch
 from torch import Tensor
 
-from alcore.select._checks import check_budget, check_features, check_mask
+from alcore.select._checks import check_budget, check_seeded_pool
 from alcore.select.distances import (
     MinDistances,
     Workspace,
@@ -252,15 +252,7 @@ def kmeans_selection(
     distinct.
     Returns (budget,) picks in that order.
     """
-    if not isinstance(generator, torch.Generator):
-        raise ValueError("kmeans selection needs a torch.Generator; pass Options(generator=...)")
-    check_features(features)
-    check_mask(labelled)
-    if labelled.shape != (features.shape[0],):
-        raise ValueError(
-            f"labelled must have shape ({features.shape[0]},) to match features, got "
-            f"{tuple(labelled.shape)}"
-        )
+    check_seeded_pool(features, labelled, generator, "kmeans selection")
     count = check_budget(budget, int((~labelled).sum()))
     return _kmeans_selection(features, labelled, count, generator)
 

@@ -36,7 +36,7 @@ from typing import SupportsIndex
 import torch
 from torch import Tensor
 
-from alcore.select._checks import check_budget, check_features, check_mask, working_dtype
+from alcore.select._checks import check_budget, check_seeded_pool, working_dtype
 from alcore.select.distances import chunk_rows, make_workspace
 from alcore.select.kmeans import KMeansResult, kmeans_clusters
 
@@ -67,15 +67,7 @@ def typiclust(
     ``torch.Generator`` (k uniforms for k-means++). Returns (budget,) distinct unlabelled pool
     indices in pick order with their typicality.
     """
-    if not isinstance(generator, torch.Generator):
-        raise ValueError("typiclust needs a torch.Generator; pass Options(generator=...)")
-    check_features(features)
-    check_mask(labelled)
-    if labelled.shape != (features.shape[0],):
-        raise ValueError(
-            f"labelled must have shape ({features.shape[0]},) to match features, got "
-            f"{tuple(labelled.shape)}"
-        )
+    check_seeded_pool(features, labelled, generator, "typiclust")
     count = check_budget(budget, int((~labelled).sum()))
     return _typiclust(features, labelled, count, generator)
 
