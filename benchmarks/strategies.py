@@ -7,7 +7,12 @@
 Features are VGG-like (ReLU, sparse; ``tests/select/cases.vgg_like``), probabilities a softmax
 of random logits, 10% of the pool labelled. ``kmeans`` is timed in parts as well: its k-means++
 seeding and one Lloyd iteration (assignment of every point to k = budget centres, then the
-means), since the full run repeats the iteration up to ``MAX_LLOYD_ITERATIONS`` times.
+means), since the full run repeats the iteration up to ``MAX_LLOYD_ITERATIONS`` times. The D^2
+seedings (k-means++ and badge) also get their cost a pick (seconds / budget), to compare with
+one pass over the features (``one pass``: the matrix-vector product of the unlabelled points'
+(n, D) working copy with one row, the least a pick's exact update can cost).
+
+    python benchmarks/strategies.py --budget 500 --kinds pass,kmeans-parts,badge   # per pick
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--budget", type=int, default=5_000)
-    parser.add_argument("--kinds", default="badge,kmeans-parts,typiclust,kmeans")
+    parser.add_argument("--kinds", default="pass,badge,kmeans-parts,typiclust,kmeans")
     args = parser.parse_args()
     features = vgg_like(args.n, args.dim, seed=0)
     logits = 3.0 * torch.randn(args.n, args.classes, generator=torch.Generator().manual_seed(1))
@@ -47,9 +52,34 @@ def main() -> None:
     pool = Pool(labelled, features, logits.softmax(dim=1))
     threads = torch.get_num_threads()
     print(f"N={args.n} D={args.dim} C={args.classes} b={args.budget} threads={threads}")
-    print("| strategy | seconds |\n| --- | --- |", flush=True)
+    print("| part | seconds | ms a pick |\n| --- | --- | --- |", flush=True)
     for kind in args.kinds.split(","):
         generator = torch.Generator().manual_seed(0)
+        if kind == "pass":
+            points = make_workspace(features[~labelled]).points
+            row = points[0].clone()
+            torch.mv(points, row)  # warm up
+            repeats = 20
+            start = time.perf_counter()
+            for _ in range(repeats):
+                torch.mv(points, row)
+            each = (time.perf_counter() - start) / repeats
+            print(
+                f"| one pass over the (n, D) features (mv, mean of {repeats}) | - "
+                f"| {1e3 * each:.2f} |",
+                flush=True,
+            )
+            continue
+        if kind == "badge":
+            start = time.perf_counter()
+            select(kind, pool, args.budget, Options(generator=generator))
+            took = time.perf_counter() - start
+            print(
+                f"| badge (whole call, radii included) | {took:.1f} "
+                f"| {1e3 * took / args.budget:.1f} |",
+                flush=True,
+            )
+            continue
         if kind == "kmeans-parts":
             space = make_workspace(features[~labelled])
             u = torch.rand(args.budget, generator=generator, dtype=torch.float64)
@@ -60,13 +90,18 @@ def main() -> None:
             labels = _assign(space, centers)
             centers = _update(space, labels, centers)
             done = time.perf_counter()
-            print(f"| kmeans: k-means++ seeding | {seeded - start:.1f} |", flush=True)
-            print(f"| kmeans: one Lloyd iteration | {done - seeded:.1f} |", flush=True)
+            seeding = seeded - start
+            print(
+                f"| kmeans: k-means++ seeding, k = {args.budget} | {seeding:.1f} "
+                f"| {1e3 * seeding / args.budget:.1f} |",
+                flush=True,
+            )
+            print(f"| kmeans: one Lloyd iteration | {done - seeded:.1f} | - |", flush=True)
             continue
         start = time.perf_counter()
         select(kind, pool, args.budget, Options(generator=generator))
         print(
-            f"| {kind} (whole call, radii included) | {time.perf_counter() - start:.1f} |",
+            f"| {kind} (whole call, radii included) | {time.perf_counter() - start:.1f} | - |",
             flush=True,
         )
 

@@ -40,7 +40,7 @@ from torch import Tensor
 
 from alcore.select._checks import check_budget, check_probs, check_seeded_pool, working_dtype
 from alcore.select.distances import chunk_rows
-from alcore.select.kmeans import d2_sample
+from alcore.select.kmeans import _SERIAL_ROWS, _draw
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,19 @@ def _badge(
     uniforms = torch.rand(budget - 1, generator=generator, dtype=torch.float64).tolist()
     space = _GradientSpace.of(features, probs)
     available = ~labelled
-    g_sq = space.a_sq * space.h_sq  # (N,) |g|^2
-    first = int(g_sq.masked_fill(labelled, -1.0).argmax())  # first maximum: smaller index
-    picks[0], distances[0] = first, math.sqrt(float(g_sq[first]))
+    first = int(space.g_sq.masked_fill(labelled, -1.0).argmax())  # first maximum: smaller index
+    picks[0], distances[0] = first, math.sqrt(float(space.g_sq[first]))
     available[first] = False
-    d2 = torch.full_like(g_sq, float("inf"))  # (N,) squared distance to the nearest pick
-    space.lower(d2, available, first)
+    d2 = torch.full_like(space.g_sq, float("inf"))  # (N,) squared distance to the nearest pick
+    weights = torch.zeros_like(d2)  # (N,) the draw weights: d2 on available rows, 0 elsewhere
+    cumulative = torch.empty_like(d2)
+    space.lower(d2, weights, available, first)
     for step in range(1, budget):
-        pick = d2_sample(d2, available, uniforms[step - 1])
+        pick = _draw(weights, available, uniforms[step - 1], cumulative)
         picks[step], distances[step] = pick, math.sqrt(max(float(d2[pick]), 0.0))
         available[pick] = False
-        space.lower(d2, available, pick)
+        weights[pick] = 0.0
+        space.lower(d2, weights, available, pick)
     return BadgeSelection(picks, distances)
 
 
@@ -111,6 +113,7 @@ class _GradientSpace:
 
     h: (N, F) the features in the working dtype (the caller's tensor when it already is).
     a: (N, C) float64 ``p - onehot``. h_sq, a_sq: (N,) float64 squared norms.
+    g_sq: (N,) float64 ``a_sq * h_sq``, the squared norms of the gradient embeddings.
     gamma: bound on the screen's relative error, times ``|g_k|^2 + |g_c|^2``.
     """
 
@@ -118,6 +121,7 @@ class _GradientSpace:
     a: Tensor
     h_sq: Tensor
     a_sq: Tensor
+    g_sq: Tensor
     gamma: float
 
     @staticmethod
@@ -134,23 +138,35 @@ class _GradientSpace:
         # 2 (a.a)(h.h): (gamma_F + gamma_C + u) |g_k||g_c| <= half that times the squares;
         # |a|^2 |h|^2 and the three additions: (F + C + 12) u64 of the squares; all doubled
         rest = (n_classes + 2) * u64 + (n_features + n_classes + 12) * u64
-        return _GradientSpace(h, a, h_sq, a.square().sum(dim=1), 2.0 * (gamma_f + rest))
+        a_sq = a.square().sum(dim=1)
+        return _GradientSpace(h, a, h_sq, a_sq, a_sq * h_sq, 2.0 * (gamma_f + rest))
 
-    def lower(self, d2: Tensor, available: Tensor, center: int) -> None:
-        """``d2 = min(d2, |g - g_center|^2)`` in place on the ``available`` rows (N,)."""
+    def lower(self, d2: Tensor, weights: Tensor, available: Tensor, center: int) -> None:
+        """``d2 = min(d2, |g - g_center|^2)`` in place on the ``available`` rows (N,), and
+        ``weights`` (N,) set to the new ``d2`` on the rows computed directly.
+
+        The screen's O(N) elementwise steps go a slice of :data:`_SERIAL_ROWS` rows at a time
+        (each on the calling thread); the two matrix-vector products cover all rows at once.
+        """
         h_c = self.h[center]  # (F,)
         a_c = self.a[center]  # (C,)
-        g_c_sq = float(self.a_sq[center] * self.h_sq[center])
-        hh = (self.h @ h_c).to(torch.float64)  # (N,) screening products
+        g_c_sq = float(self.g_sq[center])
+        hh = self.h @ h_c  # (N,) screening products, working dtype
         aa = self.a @ a_c  # (N,)
-        g_sq = self.a_sq * self.h_sq
-        screened = g_sq + g_c_sq - 2.0 * aa * hh
-        margin = self.gamma * (g_sq + g_c_sq)
-        rows = (available & (screened - margin < d2)).nonzero().squeeze(1)
+        found = []
+        for start in range(0, hh.shape[0], _SERIAL_ROWS):
+            part = slice(start, start + _SERIAL_ROWS)
+            g_sq = self.g_sq[part]
+            screened = g_sq + g_c_sq - 2.0 * aa[part] * hh[part].to(torch.float64)
+            margin = self.gamma * (g_sq + g_c_sq)
+            keep = (screened - margin < d2[part]) & available[part]
+            found.append(keep.nonzero().squeeze(1) + start)
+        rows = torch.cat(found)
         if rows.shape[0] == 0:
             return
-        direct = self._direct(rows, center)
-        d2[rows] = torch.minimum(d2[rows], direct)
+        lowered = torch.minimum(d2.index_select(0, rows), self._direct(rows, center))
+        d2.index_copy_(0, rows, lowered)
+        weights.index_copy_(0, rows, lowered)
 
     def _direct(self, rows: Tensor, center: int) -> Tensor:
         """(R,) float64 ``|g_row - g_center|^2`` from direct differences (module docstring)."""
@@ -158,7 +174,9 @@ class _GradientSpace:
         a_c = self.a[center]  # (C,)
         h_c_sq = float(self.h_sq[center])
         out = torch.empty(rows.shape[0], dtype=torch.float64, device=rows.device)
-        step = max(1, chunk_rows(self.h.shape[1]) // 2)
+        # (R, F) slices below ATen's parallel grain: each step on the calling thread (a row's
+        # value does not depend on the slice it is in)
+        step = max(1, _SERIAL_ROWS // self.h.shape[1])
         for start in range(0, rows.shape[0], step):
             chunk = rows[start : start + step]
             h_k = self.h.index_select(0, chunk).to(torch.float64)  # (R, F)

@@ -12,10 +12,17 @@ never drawn). When every remaining weight is 0 (all remaining points copy a cent
 the smallest remaining index. The first centre is drawn the same way with every weight 1, so
 ``k`` picks consume exactly ``k`` uniforms, drawn at once as ``torch.rand(k, dtype=float64)``.
 
-**Min distances** are the engine's: a :class:`~alcore.select.distances.Workspace` (scaled,
-centred copy) and the greedy core-set's update (:class:`alcore.select.greedy._Pruner`: direct
-distances, triangle-inequality pruning that never skips a row that could change), so every
-``D`` is a direct ``|x - c|`` to a few ulps of itself, never an ``N x N`` matrix.
+**Min distances** are the engine's direct distances
+(:func:`~alcore.select.distances.exact_to_point` on the
+:class:`~alcore.select.distances.Workspace`'s scaled, centred copy), so every ``D`` is a
+direct ``|x - c|`` to a few ulps of itself, never an ``N x N`` matrix. Each pick's update
+(:class:`_SeedingState`) is one matrix-vector product over the features: the rigorous lower
+limits of :func:`~alcore.select.distances.lower_squared` rule out every row whose direct
+distance, rounded, cannot drop below its current one; only the rows left (about those that do
+change) are computed directly. The greedy core-set's triangle-inequality pruning does not pay
+here: its bound keeps many more rows than change (distances concentrate), and gathering them
+costs more than the screen. The O(N) elementwise steps go by slices below ATen's parallel
+grain, so that a busy machine does not make each of them wait for a descheduled thread.
 
 **Lloyd assignment** (:func:`_assign`) goes by blocks of rows: a screen with the expanded
 product under the rigorous margin :func:`~alcore.select.distances.error_bound`, a float64
@@ -34,14 +41,12 @@ from torch import Tensor
 
 from alcore.select._checks import check_budget, check_seeded_pool
 from alcore.select.distances import (
-    MinDistances,
     Workspace,
     chunk_rows,
     exact_to_point,
     expanded_squared,
     make_workspace,
 )
-from alcore.select.greedy import _Pruner
 
 # Lloyd iterations at most; they stop earlier as soon as no assignment changes.
 MAX_LLOYD_ITERATIONS = 100
@@ -88,6 +93,21 @@ def d2_sample(weights: Tensor, available: Tensor, uniform: float) -> int:
     return pick
 
 
+def _draw(weights: Tensor, available: Tensor, uniform: float, cumulative: Tensor) -> int:
+    """:func:`d2_sample` when ``weights`` (n,) float64 are already 0 on every unavailable row
+    (so ``torch.where(available, weights, 0)`` is ``weights`` itself): no masking pass.
+    cumulative: (n,) float64 buffer for the cumulative sums."""
+    torch.cumsum(weights, dim=0, out=cumulative)
+    total = float(cumulative[-1])
+    if not total > 0.0:
+        return int(available.nonzero()[0, 0])
+    target = cumulative.new_full((1,), uniform * total)
+    pick = int(torch.searchsorted(cumulative, target, right=True)[0])
+    if pick >= cumulative.shape[0]:  # u * S rounded up to S: the last point of positive weight
+        pick = int((weights > 0).nonzero()[-1, 0])
+    return pick
+
+
 def kmeans_plusplus(space: Workspace, k: int, uniforms: Tensor) -> Tensor:
     """k-means++ seeding (Arthur & Vassilvitskii 2007) over the rows of ``space``.
 
@@ -100,26 +120,86 @@ def kmeans_plusplus(space: Workspace, k: int, uniforms: Tensor) -> Tensor:
     seeds = torch.empty(k, dtype=torch.int64, device=device)
     if k == 0:
         return seeds
+    draws = uniforms.tolist()  # one transfer, not one a pick
     available = torch.ones(n_points, dtype=torch.bool, device=device)
-    ones = torch.ones(n_points, dtype=torch.float64, device=device)
-    first = d2_sample(ones, available, float(uniforms[0]))
+    first = d2_sample(torch.ones(n_points, dtype=torch.float64, device=device), available, draws[0])
     seeds[0] = first
-    available[first] = False
-    pick = torch.tensor([first], device=device)
-    distance = exact_to_point(space.points, space.points.index_select(0, pick))  # (n,)
-    distance[first] = 0.0
-    start = MinDistances(distance, torch.full_like(seeds.new_empty(n_points), first))
-    pruner = _Pruner(space, start, ~available, k - 1)
-    min_distance = distance.clone()
+    state = _SeedingState(space, first)
     for step in range(1, k):
-        weights = min_distance.to(torch.float64).square()  # not in place: may alias
-        chosen = d2_sample(weights, available, float(uniforms[step]))
+        chosen = state.draw(draws[step])
         seeds[step] = chosen
-        available[chosen] = False
-        pick = torch.tensor([chosen], device=device)
-        pruner.add_center(min_distance, pick)
-        min_distance.index_fill_(0, pick, 0.0)
+        state.add_center(chosen)
     return seeds
+
+
+# Rows per slice of the per-pick O(N) work: below ATen's parallel grain (32,768 elements), so
+# each elementwise step runs on the calling thread. On a busy machine every parallel region
+# of a small op waits for a descheduled worker (milliseconds), far more than the op itself.
+_SERIAL_ROWS = 1 << 14
+
+
+class _SeedingState:
+    """The min distances of k-means++ and their per-pick update.
+
+    distance: (n,) working dtype, each row's direct ``|x - c|`` (:func:`exact_to_point`) to
+    its nearest centre so far (0 on the centres). weights: (n,) float64 ``distance^2``, the
+    draw's weights. threshold: (n,) working dtype, at least ``distance^2 (1 + delta)``, delta
+    covering the rounding of a direct distance: a row whose rigorous lower limit of the squared
+    distance to a new centre (:func:`lower_squared`'s, from one matrix-vector product over the
+    features) exceeds it keeps its distance, since its direct distance, rounded, cannot be
+    smaller. Only the rows left are computed directly, so the values are those of a dense
+    ``min(distance, exact_to_point(points, center))`` update.
+    """
+
+    def __init__(self, space: Workspace, first: int):
+        points = space.points
+        self.space = space
+        self.keep = 1.0 - space.lower_gamma
+        self.sq_keep = space.sq_norms * self.keep  # (n,) as lower_squared scales them
+        # the direct distance's rounding: squares and a sum of D non-negative terms, the sqrt
+        u = float(torch.finfo(points.dtype).eps) / 2.0
+        rounding = (points.shape[1] + 4) * u / (1.0 - (points.shape[1] + 4) * u)
+        # d (1 - rounding) >= m  <=  d^2 >= m^2 (1 + delta); 2 delta: the threshold's rounding
+        self.factor = 1.0 + 2.0 * (4.0 * rounding + 4.0 * u)
+        center = points[first : first + 1]  # (1, D)
+        self.distance = exact_to_point(points, center)  # (n,)
+        self.distance[first] = 0.0
+        self.weights = self.distance.to(torch.float64).square()  # (n,)
+        self.threshold = (self.weights * self.factor).to(points.dtype)
+        self.cumulative = torch.empty_like(self.weights)
+        self.lower = torch.empty_like(self.distance)
+        self.available = torch.ones(points.shape[0], dtype=torch.bool, device=points.device)
+        self.available[first] = False
+
+    def draw(self, uniform: float) -> int:
+        """:func:`d2_sample` on the weights (0 on every taken row, so no mask is needed)."""
+        return _draw(self.weights, self.available, uniform, self.cumulative)
+
+    def add_center(self, pick: int) -> None:
+        """Lower the distances to those to the new centre row ``pick``, where smaller."""
+        points = self.space.points
+        center = points[pick : pick + 1]  # (1, D)
+        scaled = center[0] * -2.0  # (D,) exact
+        center_keep = self.space.sq_norms[pick] * self.keep  # () as lower_squared scales it
+        lower = torch.mv(points, scaled, out=self.lower)  # (n,) -2 x.c, one pass
+        found = []
+        for start in range(0, points.shape[0], _SERIAL_ROWS):
+            part = slice(start, start + _SERIAL_ROWS)
+            limit = lower[part].add_(self.sq_keep[part]).add_(center_keep)  # <= |x - c|^2
+            found.append((limit <= self.threshold[part]).nonzero().squeeze(1).add_(start))
+        rows = torch.cat(found)
+        if rows.shape[0] > 0:
+            direct = exact_to_point(points.index_select(0, rows), center)  # (r,)
+            closer = direct < self.distance.index_select(0, rows)
+            rows, direct = rows[closer], direct[closer]
+            self.distance.index_copy_(0, rows, direct)
+            squared = direct.to(torch.float64).square_()
+            self.weights.index_copy_(0, rows, squared)
+            self.threshold.index_copy_(0, rows, squared.mul_(self.factor).to(points.dtype))
+        self.distance[pick] = 0.0
+        self.weights[pick] = 0.0
+        self.threshold[pick] = 0.0
+        self.available[pick] = False
 
 
 def lloyd(
