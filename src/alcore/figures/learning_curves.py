@@ -165,6 +165,16 @@ def _legend_below(ax: Axes) -> None:
         ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
 
 
+def _legend_columns(width: float) -> int:
+    """How many legend entries fit side by side in a figure ``width`` inches wide."""
+    return max(1, int(width / LEGEND_ENTRY_WIDTH))
+
+
+def _legend_height(entries: int, width: float) -> float:
+    """Inches the figure legend below the panels takes (:func:`_figure_legend`)."""
+    return LEGEND_ROW_HEIGHT * -(-entries // _legend_columns(width))
+
+
 def _figure_legend(fig: Figure, axes: Sequence[Axes]) -> None:
     """One legend for the whole figure, below the panels, each label once, in as many columns
     as fit the figure's width."""
@@ -177,7 +187,7 @@ def _figure_legend(fig: Figure, axes: Sequence[Axes]) -> None:
             list(seen.values()),
             list(seen),
             loc="outside lower center",
-            ncol=max(1, min(len(seen), int(fig.get_figwidth() / LEGEND_ENTRY_WIDTH))),
+            ncol=min(len(seen), _legend_columns(fig.get_figwidth())),
         )
 
 
@@ -256,7 +266,9 @@ def figure6(metrics: pd.DataFrame, strategies: Sequence[str] | None = None) -> F
     arms = arm_settings(metrics)
     curve = learning_curve(metrics)
     with figure_style():
-        fig = new_figure(PANEL_WIDTH * len(datasets), PANEL_HEIGHT + 0.5)
+        # at least two legend columns wide: one panel of eleven strategies stays readable
+        width = max(PANEL_WIDTH * len(datasets), 2 * LEGEND_ENTRY_WIDTH + 0.4)
+        fig = new_figure(width, PANEL_HEIGHT + 0.5 + _legend_height(len(strategies), width))
         axes = fig.subplots(1, len(datasets), squeeze=False)[0]
         missing: list[str] = []
         for ax, name in zip(axes, datasets, strict=True):
@@ -278,10 +290,8 @@ def figure_radius(
     if strategies is None:
         strategies = arm_order(rows)
     with figure_style():
-        legend_rows = -(-len(strategies) // int((2 * PANEL_WIDTH + 0.4) / LEGEND_ENTRY_WIDTH))
-        fig = new_figure(
-            2 * PANEL_WIDTH + 0.4, PANEL_HEIGHT + 0.6 + LEGEND_ROW_HEIGHT * legend_rows
-        )
+        width = 2 * PANEL_WIDTH + 0.4
+        fig = new_figure(width, PANEL_HEIGHT + 0.6 + _legend_height(len(strategies), width))
         axes = fig.subplots(1, 2, squeeze=False)[0]
         arms = arm_settings(rows)
         radius = learning_curve(rows, "radius")

@@ -43,7 +43,7 @@ STRATEGY_COLORS: dict[str, str] = {
     "least_confidence": "#238b45",
     "entropy": "#74c476",
     "margin": "#6a51a3",
-    "bald": "#00441b",
+    "bald": "#000000",
     "badge": "#e7298a",
     "kmeans": "#a6761d",
     "typiclust": "#1b9e9e",
