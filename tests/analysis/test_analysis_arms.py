@@ -10,8 +10,9 @@ from alcore.settings import StrategySettings
 
 
 def arms(*rows: tuple[str, str, bool, int]) -> pd.DataFrame:
-    """A table with one row per (strategy, kind, weighted, beam_width)."""
-    return pd.DataFrame(rows, columns=["strategy", "kind", "weighted", "beam_width"])
+    """A table with one row per (strategy, kind, weighted, beam_width); passes the default."""
+    table = pd.DataFrame(rows, columns=["strategy", "kind", "weighted", "beam_width"])
+    return table.assign(passes=20)
 
 
 ABLATION = arms(
@@ -65,7 +66,7 @@ def test_with_arms_fills_the_settings_by_name() -> None:
     }
     out = with_arms(table, settings)
     assert out[list(ARM_COLUMNS)].values.tolist() == [
-        ["coreset", True, 4], ["random", False, 1], ["coreset", True, 4],
+        ["coreset", True, 4, 20], ["random", False, 1, 20], ["coreset", True, 4, 20],
     ]  # fmt: skip
     assert "kind" not in table.columns  # the input is left alone
     with pytest.raises(ValueError, match=r"no settings for strategies \['b'\] \(known: \['a'\]\)"):

@@ -160,8 +160,8 @@ def test_aggregate_writes_each_rows_arm_settings(tmp_path: Path) -> None:
     )  # fmt: skip
     out = read_metrics(tmp_path / "metrics.parquet")
     arm = out.groupby("strategy")[[c.name for c in ARM]].first()
-    assert arm.loc["my_beam"].tolist() == ["coreset", True, 10]
-    assert arm.loc["twin"].tolist() == arm.loc["plain"].tolist() == ["coreset", False, 1]
+    assert arm.loc["my_beam"].tolist() == ["coreset", True, 10, 20]
+    assert arm.loc["twin"].tolist() == arm.loc["plain"].tolist() == ["coreset", False, 1, 20]
     assert len(out) == 6 and out[KEY].equals(out[KEY].sort_values(KEY, ignore_index=True))
     twin = out[out.strategy == "twin"]["test_accuracy"].to_numpy()
     np.testing.assert_array_equal(twin, out[out.strategy == "plain"]["test_accuracy"])

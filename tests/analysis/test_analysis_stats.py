@@ -58,7 +58,8 @@ def flat_runs(
     kind, weighted, beam_width = ARMS[arm or strategy]
     return [
         {"dataset": "d", "strategy": strategy, "seed": seed, "round": r, "n_labels": n,
-         "test_accuracy": level, "kind": kind, "weighted": weighted, "beam_width": beam_width}
+         "test_accuracy": level, "kind": kind, "weighted": weighted, "beam_width": beam_width,
+         "passes": 20}
         for seed, level in enumerate(levels)
         for r, n in enumerate(n_labels)
     ]  # fmt: skip
@@ -139,12 +140,14 @@ def test_summarize_needs_the_arm_settings() -> None:
 def test_summarize_with_a_target_and_unequal_schedules() -> None:
     rows = [
         {"dataset": "d", "strategy": "a", "seed": 0, "round": r, "n_labels": n,
-         "test_accuracy": acc, "kind": "coreset", "weighted": True, "beam_width": 4}
+         "test_accuracy": acc, "kind": "coreset", "weighted": True, "beam_width": 4,
+         "passes": 20}
         for r, (n, acc) in enumerate([(10, 0.2), (20, 0.4), (30, 0.9)])
     ]  # fmt: skip
     rows += [
         {"dataset": "d", "strategy": "random", "seed": 0, "round": r, "n_labels": n,
-         "test_accuracy": acc, "kind": "random", "weighted": False, "beam_width": 1}
+         "test_accuracy": acc, "kind": "random", "weighted": False, "beam_width": 1,
+         "passes": 20}
         for r, (n, acc) in enumerate([(10, 0.2), (20, 0.2)])
     ]  # fmt: skip
     summary = summarize(pd.DataFrame(rows), target_accuracy=0.4).set_index("strategy")

@@ -1,7 +1,7 @@
 """Arms (the config's named strategies) found by their settings, never by their names.
 
 An experiment table carries, on every row, the settings of the arm that made it: the columns
-:data:`alcore.stages.schemas.ARM` (``kind``, ``weighted``, ``beam_width``), written by
+:data:`alcore.stages.schemas.ARM` (``kind``, ``weighted``, ``beam_width``, ``passes``), written by
 :func:`alcore.workflow.tables.aggregate`. A figure panel or a summary column asks for a
 :class:`Role` ("the unweighted greedy core-set") and finds whatever arm the config gave those
 settings, so renaming ``pweighted_beam10`` to ``my_beam`` changes a legend, not what is drawn.
@@ -84,14 +84,14 @@ def with_arms(table: pd.DataFrame, strategies: Mapping[str, StrategySettings]) -
     for column in ARM_COLUMNS:
         values = {name: getattr(strategies[name], column) for name in names}
         out[column] = out["strategy"].map(values)
-    return out.astype({"weighted": bool, "beam_width": "int64"})
+    return out.astype({"weighted": bool, "beam_width": "int64", "passes": "int64"})
 
 
 def arm_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per strategy of ``table`` with its settings, in the canonical order.
 
     table: an experiment table (metrics or acquisitions) with a ``strategy`` column and the
-    :data:`ARM_COLUMNS`. Returns columns ``strategy, kind, weighted, beam_width`` ordered by
+    :data:`ARM_COLUMNS`. Returns columns ``strategy``, then the arm columns, ordered by
     kind (random, coreset, then the others by name), unweighted before weighted, by beam width,
     then by name; a fresh RangeIndex. Raises ValueError when the arm columns are missing or one
     strategy name has rows with two different settings.
@@ -104,7 +104,9 @@ def arm_table(table: pd.DataFrame) -> pd.DataFrame:
             "add the columns with alcore.analysis.arms.with_arms(table, strategies)"
         )
     arms = table[["strategy", *ARM_COLUMNS]].drop_duplicates()
-    arms = arms.astype({"strategy": str, "kind": str, "weighted": bool, "beam_width": "int64"})
+    arms = arms.astype(
+        {"strategy": str, "kind": str, "weighted": bool, "beam_width": "int64", "passes": "int64"}
+    )
     twice = sorted(set(arms.loc[arms["strategy"].duplicated(), "strategy"]))
     if twice:
         raise ValueError(

@@ -6,7 +6,7 @@ Columns of :func:`summarize` (``<ref>`` is each key of ``references``):
 ================================  ==============================================================
 ``dataset``, ``strategy``         the group
 ``kind``, ``weighted``,           the arm's settings
-``beam_width``
+``beam_width``, ``passes``
 ``n_seeds``                       number of runs (seeds)
 ``final_n_labels``                the largest n_labels of the group
 ``final_accuracy_mean`` / _std    test accuracy at ``final_n_labels``: mean, std (ddof=1) over

@@ -75,6 +75,7 @@ ARM = (
     Column("kind", pa.string(), "alcore.select strategy kind (random, coreset, ...)"),
     Column("weighted", pa.bool_(), "core-set distances weighted by doubt"),
     Column("beam_width", pa.int64(), "beams of the core-set beam search; 1 = greedy"),
+    Column("passes", pa.int64(), "bald's stochastic forward passes (the default elsewhere)"),
 )
 
 EXPERIMENT_METRICS = (*METRICS, *ARM)  # <results>/<experiment>/metrics.parquet
