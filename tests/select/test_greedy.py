@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 import torch
-from cases import clustered, integer_ties, labelled_mask
+from cases import clustered, integer_ties, labelled_mask, vgg_like
 from reference import greedy as reference_greedy
 from reference import pairwise
 from reference import scores as reference_scores
 
 from alcore.select import coreset, coreset_search
+from alcore.select import greedy as greedy_module
 from alcore.select.distances import (
     _distinct_rows,
     _min_distances,
@@ -110,12 +111,12 @@ def test_min_distance_after_matches_reference():
     labelled = labelled_mask(500, 7, 9)
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 64)
-    trace = greedy(space, start, labelled, 50, None, prune=True)
+    trace = greedy(space, start, labelled, 50, None, lazy=True)
     centers = labelled.clone()
     centers[trace.picks] = True
     expected = reference_scores(features.double().numpy(), centers.numpy(), None)
     expected = np.where(centers.numpy(), 0.0, expected)
-    found = in_feature_units(space, trace.min_distance)  # the kernels work in scaled units
+    found = in_feature_units(space, trace.distances.exact())  # the kernels work in scaled units
     np.testing.assert_allclose(found.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
@@ -263,3 +264,78 @@ def test_budget_of_every_unlabelled_point(weighted):
     assert result.after.radius == 0.0 and result.after.weighted_radius == 0.0
     with pytest.raises(ValueError, match="budget=114 exceeds the 113 unlabelled points"):
         coreset_search(features, labelled, 114, doubt * 0.9, weighted)
+
+
+def lazy_inputs(kind, dtype, seed):
+    """Inputs on which lazy and eager updates must agree bit for bit: structureless, clustered
+    far from the origin (screening is loose there), concentrated ReLU features, exact ties."""
+    g = torch.Generator().manual_seed(seed)
+    n = 512
+    if kind == "gaussian":
+        features = torch.randn(n, 24, generator=g)
+    elif kind == "far":
+        features = clustered(n, 32, 5, seed, spread=0.05) + 300.0
+    elif kind == "vgg-like":
+        features = vgg_like(n, 256, seed)
+    else:
+        base = integer_ties(n, 16, seed)
+        copies = torch.rand(n, generator=g) < 0.3
+        features = torch.where(copies[:, None], base[torch.randint(n, (n,), generator=g)], base)
+    doubt = torch.tensor([0.0, 0.125, 0.25, 0.5, 0.75])[torch.randint(5, (n,), generator=g)]
+    if kind != "ties":
+        doubt = torch.rand(n, generator=g) * 0.9
+    return features.to(dtype), labelled_mask(n, 9, seed), doubt.to(dtype)
+
+
+@pytest.mark.parametrize("direct_pairs", [0, 1 << 30])  # every refresh screened / direct
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
+def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, direct_pairs):
+    # a hot set of 8 rows runs dry every few picks: rows come back after many unseen picks,
+    # through both refresh routes
+    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", direct_pairs)
+    features, labelled, doubt = lazy_inputs(kind, dtype, seed=3)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    for weight in (None, doubt):
+        eager = greedy(space, start, labelled, 150, weight, lazy=False)
+        lazy = greedy(space, start, labelled, 150, weight, lazy=True)
+        assert torch.equal(lazy.picks, eager.picks)
+        assert torch.equal(lazy.scores, eager.scores)
+        for radius_weight in (None, doubt):  # the rows attaining the radii, brought up to date
+            at = lazy.distances.largest(radius_weight)
+            assert at == eager.distances.largest(radius_weight)
+            assert lazy.distances.upper[at] == eager.distances.upper[at]
+        assert torch.equal(lazy.distances.exact(), eager.distances.exact())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_lazy_picks_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):
+    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 16)
+    features, labelled, doubt = lazy_inputs("ties", torch.float64, seed)
+    weight = doubt.numpy() if weighted else None
+    expected = reference_greedy(features.numpy(), labelled.numpy(), 120, weight)
+    for dtype in (torch.float64, torch.float32):  # the ties are exact in both
+        found = coreset(features.to(dtype), labelled, 120, doubt.to(dtype), weighted)
+        assert found.tolist() == expected
+
+
+def test_lazy_hot_set_is_rebuilt_as_it_runs_dry(monkeypatch):
+    # the test above only means something if the hot set really runs dry and refreshes
+    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    features, labelled, _ = lazy_inputs("gaussian", torch.float32, seed=1)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    rebuilds = []
+    original = greedy_module.MinDistances._rebuild_hot
+
+    def counting(self, weight):
+        rebuilds.append(int((self.seen[self.available] < self.count).sum()))
+        return original(self, weight)
+
+    monkeypatch.setattr(greedy_module.MinDistances, "_rebuild_hot", counting)
+    trace = greedy(space, start, labelled, 100, None, lazy=True)
+    assert len(rebuilds) > 5 and max(rebuilds) > 0  # rebuilt, with stale rows to refresh
+    assert int((trace.distances.seen[trace.distances.available] < 100).sum()) > 0  # still lazy

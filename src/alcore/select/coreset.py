@@ -26,11 +26,12 @@ from alcore.select.beam import U_SCALE, beam_search, fixed_point_log_confidence
 from alcore.select.distances import (
     DEFAULT_BLOCK_SIZE,
     ProgressFn,
+    Workspace,
     _min_distances,
     in_feature_units,
     make_workspace,
 )
-from alcore.select.greedy import greedy
+from alcore.select.greedy import MinDistances, greedy
 from alcore.select.radii import Radii, radii_from_min_distance
 
 
@@ -96,8 +97,10 @@ def coreset_search(
     """Like :func:`coreset`, returning the beams, their U and the radii as well.
 
     block_size: tile side of the initial min-distance pass (memory O(block_size^2)).
-    prune: skip rows the triangle inequality rules out (exact); default on for the CPU, off
-    on CUDA where one dense pass is cheaper than the host round trip the pruning needs.
+    prune: skip the work the picks do not need, exactly (the same picks and values): greedy
+    brings a point's min distance up to date only when it could be the next pick, beam search
+    skips rows the triangle inequality rules out. Default on for the CPU, off on CUDA where
+    one dense pass is cheaper than the host round trips it needs.
     progress: called with Python ints (no device synchronisation of its own) as
     ``progress("min-distance", tiles done, tiles)`` after each tile of the first pass, then
     ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
@@ -115,31 +118,41 @@ def coreset_search(
         trace = greedy(space, start, labelled, count, score_weight, prune, progress)
         beams, beam_scores = trace.picks[None, :], trace.scores
         beam_u = mean_log_confidence(doubt, trace.picks)
-        min_after = trace.min_distance
+        after = _radii_after(space, trace.distances, doubt)
     else:
         assert doubt is not None  # checked above
         beam = beam_search(
             space, start, labelled, count, score_weight, doubt, width, prune, progress
         )
-        beams, beam_scores, beam_u, min_after = (
-            beam.picks,
-            beam.scores[0],
-            beam.u,
-            beam.min_distance,
-        )
-    picks = beams[0]
-    after_labelled = labelled.clone()
-    after_labelled[picks] = True
+        beams, beam_scores, beam_u = beam.picks, beam.scores[0], beam.u
+        after_labelled = labelled.clone()
+        after_labelled[beams[0]] = True
+        min_after = in_feature_units(space, beam.min_distance)
+        after = radii_from_min_distance(min_after, after_labelled, doubt)
     # the kernels measured in the working copy's units: back to the features' (exact)
     before = in_feature_units(space, start.distance)
     return CoresetResult(
-        picks=picks,
+        picks=beams[0],
         scores=in_feature_units(space, beam_scores),
         beams=beams,
         beam_u=beam_u,
         before=radii_from_min_distance(before, labelled, doubt),
-        after=radii_from_min_distance(in_feature_units(space, min_after), after_labelled, doubt),
+        after=after,
     )
+
+
+def _radii_after(space: Workspace, distances: MinDistances, doubt: Tensor | None) -> Radii:
+    """The radii after greedy picks, bringing up to date only the rows that attain them."""
+    radius = distances.largest(None)
+    if radius is None:
+        return Radii(0.0, None if doubt is None else 0.0)
+    m = in_feature_units(space, distances.upper[radius : radius + 1])
+    if doubt is None:
+        return Radii(float(m[0]), None)
+    weighted = distances.largest(doubt)
+    assert weighted is not None
+    mw = in_feature_units(space, distances.upper[weighted : weighted + 1])
+    return Radii(float(m[0]), float(doubt[weighted] * mw[0]))
 
 
 def mean_log_confidence(doubt: Tensor | None, picks: Tensor) -> Tensor:

@@ -219,6 +219,24 @@ def exact_to_point_at(space: Workspace, rows: Tensor, center: Tensor) -> Tensor:
     return out
 
 
+def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Tensor:
+    """Direct distances ``|points[rows[p]] - points[centers[p]]|``: (P,), (P,) -> (P,).
+
+    The same values as :func:`exact_to_point` gives each pair (one batched ``cdist``: its
+    per-pair sum does not depend on the shapes), in chunks of O(chunk) extra memory.
+    """
+    out = space.points.new_empty(rows.shape[0])
+    step = chunk_rows(space.points.shape[1]) // 2  # two gathered operands per pair
+    for start in range(0, rows.shape[0], max(step, 1)):
+        stop = min(start + max(step, 1), rows.shape[0])
+        left = space.points.index_select(0, rows[start:stop])[:, None, :]  # (p, 1, D)
+        right = space.points.index_select(0, centers[start:stop])[:, None, :]
+        out[start:stop] = torch.cdist(
+            left, right, compute_mode="donot_use_mm_for_euclid_dist"
+        ).view(-1)
+    return out
+
+
 def exact_pairs_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
     """Direct distances ``|points[rows[p]] - points[cols[p]]|`` of pool pairs: (P,), (P,) -> (P,).
 

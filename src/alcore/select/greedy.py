@@ -4,10 +4,15 @@ Each pick takes the unlabelled, unpicked point with the largest score ``m(i)`` (
 ``doubt(i) * m(i)``), ties to the smallest index, then lowers every ``m(k)`` to its distance to
 the new centre.
 
-The update is where the time goes: one pass over all N rows per pick. With ``prune=True`` the
-kernel skips the rows the triangle inequality rules out (:mod:`alcore.select._prune`, shared
-with the beam search); only the distances from the existing centres to the new one are
-computed for every pick.
+Done literally (``lazy=False``), every pick reads all N rows: memory-bound, ~7 ms a pick at
+N = 50,000, D = 512 on a CPU. But a pick only needs the largest score, and a min distance that
+has not seen the latest centres is an upper bound of the current one (a minimum only falls).
+So with ``lazy=True`` each point keeps its min distance over the centres it has seen, and a
+pick brings up to date only the points whose stale score could still be the largest
+(:class:`MinDistances`): a few dozen rows a pick instead of N, and those against many centres
+at once, in one matrix product. Minima do not depend on the order of their terms, and every
+distance is the same direct value as in the literal pass, so both store the same values and
+make the same picks.
 """
 
 from __future__ import annotations
@@ -17,15 +22,40 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from alcore.select._backoff import Backoff
-from alcore.select._prune import center_lower_limits, rows_to_update
 from alcore.select.distances import (
-    MinDistances,
+    MinDistances as StartDistances,
+)
+from alcore.select.distances import (
     ProgressFn,
     Workspace,
     exact_to_point,
-    exact_to_point_at,
+    exact_to_point_pairs,
+    lower_gap,
+    lower_squared,
 )
+
+# Rows kept up to date at every pick; the set is rebuilt when it runs dry.
+_HOT_ROWS = 1024
+# Up to this many (row, centre) pairs a refresh computes every distance directly; more are
+# screened with a matrix product first.
+_DIRECT_PAIRS = 4096
+# Pairs (rows x centres) screened at a time by a refresh, so extra memory stays bounded.
+_SCREEN_PAIRS = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Hot:
+    """The rows :class:`MinDistances` keeps up to date at every pick.
+
+    rows: (H,) ascending pool indices; points: (H, D) their features, gathered once; floor:
+    () every available row outside ``rows`` has a stale score below it; weight: the score's
+    weight it was built for.
+    """
+
+    rows: Tensor
+    points: Tensor
+    floor: Tensor
+    weight: Tensor | None
 
 
 @dataclass(frozen=True)
@@ -34,105 +64,204 @@ class GreedyTrace:
 
     picks: (b,) int64 pool indices in pick order.
     scores: (b,) the score (m or doubt * m) of each pick when it was picked.
-    min_distance: (N,) each point's distance to the nearest labelled or picked point.
+    distances: every point's distance to the nearest labelled or picked point, up to date
+    where asked (:meth:`MinDistances.largest`, :meth:`MinDistances.exact`).
     """
 
     picks: Tensor
     scores: Tensor
-    min_distance: Tensor
+    distances: MinDistances
 
 
 def greedy(
     space: Workspace,
-    start: MinDistances,
+    start: StartDistances,
     labelled: Tensor,
     budget: int,
     doubt: Tensor | None,
-    prune: bool,
+    lazy: bool,
     progress: ProgressFn | None = None,
 ) -> GreedyTrace:
     """Run ``budget`` greedy picks from the min distances ``start`` of the labelled set.
 
     space: the centred pool. labelled: (N,) bool. doubt: (N,) in [0, 1) or None for the
-    unweighted score. progress: called as ``progress("picks", picks done, budget)`` after
-    each pick. Inputs are assumed valid (see :func:`alcore.select.coreset`).
+    unweighted score. lazy: bring min distances up to date only where a pick needs them
+    (same picks and scores; see the module docstring). progress: called as
+    ``progress("picks", picks done, budget)`` after each pick. Inputs are assumed valid (see
+    :func:`alcore.select.coreset`).
     """
-    device = space.points.device
-    available = ~labelled
-    min_distance = start.distance.clone()
-    picks = torch.empty(budget, dtype=torch.int64, device=device)
-    scores = torch.empty(budget, dtype=space.points.dtype, device=device)
-    pruner = _Pruner(space, start, labelled, budget) if prune else None
+    distances = MinDistances(space, start.distance, labelled, budget, lazy)
+    picks = torch.empty(budget, dtype=torch.int64, device=space.points.device)
+    scores = torch.empty(budget, dtype=space.points.dtype, device=space.points.device)
     for step in range(budget):
-        score = min_distance if doubt is None else min_distance * doubt
-        score = score.masked_fill(~available, -1.0)
-        pick = score.argmax().view(1)  # first maximum = smallest index on ties
-        picks[step : step + 1] = pick
-        scores[step : step + 1] = score.index_select(0, pick)
-        available.index_fill_(0, pick, False)
-        if pruner is None:
-            center = space.points.index_select(0, pick)
-            torch.minimum(min_distance, exact_to_point(space.points, center), out=min_distance)
-        else:
-            pruner.add_center(min_distance, pick)
-        min_distance.index_fill_(0, pick, 0.0)
+        pick = distances.largest(doubt)
+        assert pick is not None  # budget <= unlabelled points, checked by the caller
+        picks[step] = pick
+        value = distances.upper[pick]
+        scores[step] = value if doubt is None else value * doubt[pick]
+        distances.add_center(pick)
         if progress is not None:
             progress("picks", step + 1, budget)
-    return GreedyTrace(picks, scores, min_distance)
+    return GreedyTrace(picks, scores, distances)
 
 
-class _Pruner:
-    """Nearest-centre bookkeeping for the triangle-inequality bound.
+class MinDistances:
+    """Each point's min distance to the centres, brought up to date where it is needed.
 
-    Centres live in slots: slot s holds a centre's working-copy row; ``slot_of_point[k]`` is
-    the slot of point k's nearest centre.
+    ``upper[k]`` is point k's min distance over the labelled set and the first ``seen[k]``
+    picks: an upper bound of its current min distance, equal to it once ``seen[k]`` is the
+    number of picks. Eager (``lazy=False``) updates every row at every pick instead.
+
+    Lazy, the search for the largest score keeps a *hot* set: available rows kept up to date
+    at every pick (one small direct pass, from a gathered copy of their features), every
+    other available row's stale score below the set's ``floor``. While the best hot score
+    reaches the floor it is the largest of all; when it falls below, the set is rebuilt from
+    the highest stale scores, brought up to date in bulk (one matrix product per group).
+    Centres hold 0 and are never candidates.
     """
 
-    def __init__(self, space: Workspace, start: MinDistances, labelled: Tensor, budget: int):
+    def __init__(self, space: Workspace, start: Tensor, labelled: Tensor, budget: int, lazy: bool):
         self.space = space
-        first = labelled.nonzero().squeeze(1)
-        n_first = first.shape[0]
-        slot_of_center = torch.full_like(start.nearest, -1)
-        slot_of_center[first] = torch.arange(n_first, device=first.device)
-        self.slot_of_point = slot_of_center[start.nearest]
-        capacity = n_first + budget
-        self.centers = space.points.new_empty((capacity, space.points.shape[1]))
-        self.center_sq_norms = space.sq_norms.new_empty(capacity)
-        self.centers[:n_first] = space.points[first]
-        self.center_sq_norms[:n_first] = space.sq_norms[first]
-        self.n_centers = n_first
-        self.backoff = Backoff(enabled=True)
+        self.lazy = lazy
+        self.upper = start.clone()  # (N,)
+        self.available = ~labelled  # (N,) neither labelled nor picked
+        device = start.device
+        self.seen = torch.zeros(start.shape[0], dtype=torch.int64, device=device)
+        self.picks = torch.empty(budget, dtype=torch.int64, device=device)
+        self.centers = space.points.new_empty((budget if lazy else 0, space.points.shape[1]))
+        self.center_sq = space.sq_norms.new_empty(budget if lazy else 0)
+        self.count = 0  # picks so far
+        self._hot: _Hot | None = None
 
-    def add_center(self, min_distance: Tensor, pick: Tensor) -> None:
-        """Lower ``min_distance`` (N,) in place to the distance to the new centre ``pick`` (1,)."""
-        space, slot = self.space, self.n_centers
-        center = space.points.index_select(0, pick)  # (1, D)
-        center_sq = space.sq_norms.index_select(0, pick)
-        rows = self._rows_within_bound(min_distance, center, center_sq)
-        if rows is None:
-            distance = exact_to_point(space.points, center)
-            closer = distance < min_distance
-            torch.minimum(min_distance, distance, out=min_distance)
-            self.slot_of_point.masked_fill_(closer, slot)
-        elif rows.shape[0] > 0:
-            distance = exact_to_point_at(space, rows, center)
-            current = min_distance[rows]
-            closer = distance < current
-            min_distance[rows] = torch.where(closer, distance, current)
-            self.slot_of_point[rows[closer]] = slot
-        self.slot_of_point.index_fill_(0, pick, slot)
-        self.centers[slot] = center.squeeze(0)
-        self.center_sq_norms[slot] = center_sq.squeeze(0)
-        self.n_centers += 1
+    def add_center(self, pick: int) -> None:
+        """Make pool point ``pick`` a centre."""
+        center = self.space.points[pick : pick + 1]  # (1, D)
+        if self.lazy:
+            self.centers[self.count] = center[0]
+            self.center_sq[self.count] = self.space.sq_norms[pick]
+        else:
+            torch.minimum(self.upper, exact_to_point(self.space.points, center), out=self.upper)
+            self.seen.fill_(self.count + 1)
+        self.picks[self.count] = pick
+        self.count += 1
+        self.upper[pick] = 0.0
+        self.available[pick] = False
+        self.seen[pick] = self.count
+        hot = self._hot
+        if hot is not None:
+            current = self.upper[hot.rows]
+            self.upper[hot.rows] = torch.minimum(current, exact_to_point(hot.points, center))
+            self.seen[hot.rows] = self.count
 
-    def _rows_within_bound(
-        self, min_distance: Tensor, center: Tensor, center_sq: Tensor
-    ) -> Tensor | None:
-        """Rows k with ``|a(k) - c| < 2 m(k)``, or None when a dense pass is cheaper."""
-        if not self.backoff.should_try():
+    def largest(self, weight: Tensor | None) -> int | None:
+        """The available point with the largest ``m`` (or ``weight * m``), the smallest index
+        on ties, with its min distance now up to date; None when no point is available.
+
+        A stale score bounds its current value from above, so a fresh score that no stale
+        score reaches is the largest.
+        """
+        if not self.lazy:
+            if not bool(self.available.any()):
+                return None
+            return int(self._scores(slice(None), weight).argmax())
+        while True:
+            hot = self._hot
+            if hot is None or hot.weight is not weight:
+                hot = self._rebuild_hot(weight)
+                if hot is None:
+                    return None
+            score = self._scores(hot.rows, weight)  # (H,) -1 for rows picked since
+            best = score.max()
+            if bool(best >= hot.floor) and bool(best >= 0.0):
+                return int(hot.rows[score.argmax()])  # rows ascend: the smallest index on ties
+            self._hot = None  # dry: every hot score is below the floor
+
+    def _rebuild_hot(self, weight: Tensor | None) -> _Hot | None:
+        """The rows of the ``_HOT_ROWS`` highest stale scores (and ties), brought up to date;
+        None when no row is available."""
+        n_available = int(self.available.sum())
+        if n_available == 0:
             return None
-        slot = self.n_centers
-        centers, centers_sq = self.centers[:slot], self.center_sq_norms[:slot]
-        to_center = center_lower_limits(self.space, centers, centers_sq, center, center_sq)
-        bound = to_center[:, 0][self.slot_of_point]  # (N,) <= |a(k) - c|
-        return rows_to_update(bound[None, :], min_distance[None, :], self.backoff)
+        score = self._scores(slice(None), weight)
+        floor = score.topk(min(_HOT_ROWS, n_available)).values[-1]
+        rows = (score >= floor).nonzero().squeeze(1)  # ascending
+        self.refresh(rows)
+        self._hot = _Hot(rows, self.space.points[rows], floor, weight)
+        return self._hot
+
+    def exact(self) -> Tensor:
+        """(N,) every point's current min distance (brings every row up to date)."""
+        self.refresh(self.available.nonzero().squeeze(1))
+        return self.upper
+
+    def _scores(self, rows: Tensor | slice, weight: Tensor | None) -> Tensor:
+        score = self.upper[rows] if weight is None else self.upper[rows] * weight[rows]
+        return score.masked_fill(~self.available[rows], -1.0)
+
+    def refresh(self, rows: Tensor) -> None:
+        """Bring ``upper`` of ``rows`` (R,) up to date with every pick.
+
+        Few pairs are computed directly; many are screened first, grouped by how many picks
+        a row has not seen (powers of two), so that a group's product covers at most about
+        twice the centres any of its rows needs.
+        """
+        rows = rows[self.seen[rows] < self.count]
+        if rows.shape[0] == 0:
+            return
+        missing = self.count - self.seen[rows]  # (R,) >= 1
+        group = torch.frexp(missing.to(torch.float64)).exponent  # 2^(g-1) <= missing < 2^g
+        for value in torch.unique(group).tolist():
+            members = rows[group == value]
+            first = int(self.seen[members].min())
+            n_centers = self.count - first
+            if members.shape[0] * n_centers <= _DIRECT_PAIRS:
+                self._refresh_directly(members, first)
+                continue
+            step = max(1, _SCREEN_PAIRS // max(n_centers, self.space.points.shape[1]))
+            for start in range(0, members.shape[0], step):
+                self._refresh_screened(members[start : start + step], first)
+        self.seen[rows] = self.count
+
+    def _unseen(self, rows: Tensor, first: int) -> Tensor:
+        """(R, J) True where pick ``first + j`` is one row r has already seen."""
+        picks = torch.arange(first, self.count, device=rows.device)
+        return picks[None, :] < self.seen[rows, None]
+
+    def _refresh_directly(self, rows: Tensor, first: int) -> None:
+        """Lower ``upper[rows]`` with direct distances to the picks ``first:count``."""
+        direct = torch.cdist(
+            self.space.points[rows],
+            self.centers[first : self.count],
+            compute_mode="donot_use_mm_for_euclid_dist",
+        )  # (R, J): per pair the same values as exact_to_point
+        direct.masked_fill_(self._unseen(rows, first), float("inf"))
+        self.upper[rows] = torch.minimum(self.upper[rows], direct.min(dim=1).values)
+
+    def _refresh_screened(self, rows: Tensor, first: int) -> None:
+        """Lower ``upper[rows]`` with the picks ``first:count``, each row's unseen ones.
+
+        Screens every (row, centre) pair with rigorous lower and upper limits of its squared
+        distance; computes directly only the pairs that could be a row's new minimum. A pair
+        is ruled out when its lower limit exceeds, beyond the rounding of a direct distance
+        (``space.gamma``), the row's current value or another pair's upper limit.
+        """
+        space = self.space
+        points, sq = space.points[rows], space.sq_norms[rows]  # (R, D), (R,)
+        centers = self.centers[first : self.count]
+        center_sq = self.center_sq[first : self.count]
+        lower = lower_squared(space, points, sq, centers * -2.0, center_sq)  # (R, J)
+        upper = lower + lower_gap(space, sq[:, None], center_sq[None, :])
+        seen = self._unseen(rows, first)
+        lower = lower.to(torch.float64).masked_fill_(seen, float("inf"))
+        upper = upper.to(torch.float64).masked_fill_(seen, float("inf"))
+        slack = 1.0 + space.gamma
+        current = self.upper[rows].to(torch.float64).square()  # (R,)
+        bound = torch.minimum(current, upper.min(dim=1).values * slack) * slack
+        pair_rows, pair_cols = (lower <= bound[:, None]).nonzero(as_tuple=True)
+        if pair_rows.shape[0] == 0:
+            return
+        center_rows = self.picks[pair_cols + first]
+        direct = exact_to_point_pairs(space, rows[pair_rows], center_rows)  # (P,)
+        lowest = self.upper[rows]  # (R,) a copy
+        lowest.scatter_reduce_(0, pair_rows, direct, reduce="amin")
+        self.upper[rows] = lowest
