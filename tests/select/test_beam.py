@@ -5,8 +5,11 @@ import pytest
 import torch
 from cases import clustered, integer_ties, labelled_mask
 from reference import beam as reference_beam
+from test_greedy import lazy_inputs
 
 from alcore.select import Options, Pool, coreset, coreset_radii, coreset_search, select
+from alcore.select import beam as beam_module
+from alcore.select import greedy as greedy_module
 from alcore.select.beam import _top_candidates, beam_search
 from alcore.select.distances import _min_distances, make_workspace
 from alcore.select.greedy import greedy
@@ -70,7 +73,7 @@ def test_width_one_is_greedy(weighted, prune):
     by_beam = beam_search(space, start, labelled, 120, weight, doubt, 1, prune)
     assert torch.equal(by_beam.picks[0], by_greedy.picks)
     assert torch.equal(by_beam.scores[0], by_greedy.scores)
-    assert torch.equal(by_beam.min_distance, by_greedy.distances.exact())
+    assert torch.equal(by_beam.distances.exact(), by_greedy.distances.exact())
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -234,3 +237,49 @@ def test_pruning_gives_the_same_beams_in_float32(seed, weighted):
     assert torch.equal(dense.scores, pruned.scores)
     assert torch.equal(dense.beam_u, pruned.beam_u)
     assert dense.after == pruned.after
+
+
+@pytest.mark.parametrize("direct_pairs", [0, 1 << 30])  # refreshes screened / direct
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
+def test_lazy_beams_store_what_eager_beams_store(monkeypatch, kind, dtype, direct_pairs):
+    # hot sets of 6 rows a beam run dry every few steps: rows come back after many unseen
+    # picks, in beams whose paths have parted
+    monkeypatch.setattr(beam_module, "_HOT_ROWS", 6)
+    monkeypatch.setattr(beam_module, "_SCREEN_PAIRS", 256)  # rebuilds screen in chunks
+    monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", direct_pairs)
+    features, labelled, doubt = lazy_inputs(kind, dtype, seed=5)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    rebuilds = []
+    original = beam_module._Beams._rebuild
+    monkeypatch.setattr(
+        beam_module._Beams, "_rebuild", lambda self, k: rebuilds.append(k) or original(self, k)
+    )
+    for weight in (None, doubt):
+        eager = beam_search(space, start, labelled, 80, weight, doubt, 5, lazy=False)
+        assert not rebuilds
+        lazy = beam_search(space, start, labelled, 80, weight, doubt, 5, lazy=True)
+        assert len(rebuilds) > 2  # built, and rebuilt as it ran dry
+        rebuilds.clear()
+        assert torch.equal(lazy.picks, eager.picks)
+        assert torch.equal(lazy.scores, eager.scores)
+        assert torch.equal(lazy.u, eager.u)
+        assert torch.equal(lazy.distances.exact(), eager.distances.exact())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_lazy_beams_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):
+    monkeypatch.setattr(beam_module, "_HOT_ROWS", 4)
+    features = integer_ties(64, 6, seed)  # distances exact in float32 as well
+    labelled = labelled_mask(64, 4, seed)
+    doubt = torch.tensor([0.0, 0.25, 0.5])[
+        torch.randint(3, (64,), generator=torch.Generator().manual_seed(seed))
+    ]
+    expected = reference_beam(
+        features.double().numpy(), labelled.numpy(), 12, doubt.double().numpy(), weighted, 3
+    )
+    for dtype in (torch.float64, torch.float32):
+        result = coreset_search(features.to(dtype), labelled, 12, doubt.to(dtype), weighted, 3)
+        assert result.beams.tolist() == [b.picks for b in expected]

@@ -13,8 +13,16 @@ Exactness details:
   ``S_p + {c} == S_q + {d}`` (p != q) holds iff ``c in S_q``, ``d in S_p`` and the symmetric
   difference of S_p and S_q has exactly 2 elements. That size is kept for every pair of beams
   and updated in O(K^2) per step.
-- The distances to the new centres are computed once per distinct centre, in one matrix
-  product, and optionally only for the rows the triangle-inequality bound cannot rule out.
+- The distances to the new centres are screened in one matrix product, and computed directly
+  once per distinct centre and row that some beam may lower.
+
+Lazy (the default on the CPU), as greedy is (:mod:`alcore.select.greedy`): the beams share a
+*hot* set of rows, kept up to date in every beam at every step; each beam's other rows keep
+stale min distances (upper bounds), all scoring below that beam's ``floor``. While every beam's
+K-th best hot score reaches its floor, its candidates are all hot; otherwise the hot set is
+rebuilt from each beam's highest stale scores, brought up to date in bulk. Between rebuilds a
+beam's rows outside the set are those of its ancestor at the last rebuild, so a step copies
+K x (hot rows), not K x N. Eager, the hot set is every row.
 """
 
 from __future__ import annotations
@@ -24,19 +32,25 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from alcore.select._backoff import Backoff
-from alcore.select._prune import center_lower_limits, rows_to_update
 from alcore.select.distances import (
-    MinDistances,
+    MinDistances as StartDistances,
+)
+from alcore.select.distances import (
     ProgressFn,
     Workspace,
-    chunk_rows,
     error_bound,
-    exact_to_point,
+    exact_to_point_pairs,
     expanded_squared,
+    lower_gap,
+    lower_squared,
 )
+from alcore.select.greedy import MinDistances, pairs_to_compute
 
-_ROW_CHUNK = 8192  # pool rows updated at a time (views); gathers take chunk_rows(D)
+_ROW_CHUNK = 8192  # hot rows updated at a time (views)
+# Rows each beam contributes to the hot set at a rebuild (its highest stale scores).
+_HOT_ROWS = 1024
+# (row, centre) pairs screened at a time by a rebuild, so extra memory stays bounded.
+_SCREEN_PAIRS = 1 << 22
 
 # Fixed-point scale of the U sums: -log(confidence) <= 37 for any doubt < 1 in float64, so
 # sums of up to 10^6 picks fit in int64.
@@ -50,13 +64,14 @@ class BeamTrace:
     picks: (K, b) int64 pool indices, each row in pick order; row 0 is the selection.
     scores: (K, b) each pick's score (m or doubt * m) when it was picked.
     u: (K,) float64 mean negative log confidence of each beam's set (0 for b = 0).
-    min_distance: (N,) the rank-1 beam's distance of every point to its nearest centre.
+    distances: the rank-1 beam's distance of every point to its nearest centre, up to date
+    where asked (:class:`alcore.select.greedy.MinDistances`).
     """
 
     picks: Tensor
     scores: Tensor
     u: Tensor
-    min_distance: Tensor
+    distances: MinDistances
 
 
 def fixed_point_log_confidence(doubt: Tensor) -> Tensor:
@@ -66,19 +81,20 @@ def fixed_point_log_confidence(doubt: Tensor) -> Tensor:
 
 def beam_search(
     space: Workspace,
-    start: MinDistances,
+    start: StartDistances,
     labelled: Tensor,
     budget: int,
     score_weight: Tensor | None,
     doubt: Tensor | None,
     width: int,
-    prune: bool,
+    lazy: bool,
     progress: ProgressFn | None = None,
 ) -> BeamTrace:
     """Beam search of ``width`` beams for ``budget`` picks from the labelled set's ``start``.
 
     score_weight: (N,) doubt to weight the scores with, or None for plain min distances.
     doubt: (N,) in [0, 1) to rank beams by U, or None for U = 0 (only sensible for width 1).
+    lazy: keep only a hot set of rows up to date (same beams and values; module docstring).
     progress: called as ``progress("picks", steps done, budget)`` after each step.
     Inputs are assumed valid (see :func:`alcore.select.coreset`).
     """
@@ -89,30 +105,24 @@ def beam_search(
         if doubt is not None
         else torch.zeros(n_points, dtype=torch.int64, device=device)
     )
-    beams = _Beams.first(start, labelled, prune)
-    backoff = Backoff(enabled=prune)
-    # parent pointers, picks and scores of every step, preallocated: one long-lived buffer
-    # instead of thousands of small tensors interleaved with the per-step temporaries
-    history = _History.empty(budget, width, space.points)
+    beams = _Beams(space, start.distance, labelled, budget, width, score_weight, log_conf, lazy)
     n_unlabelled = int((~labelled).sum())
     for step in range(budget):
         n_candidates = min(width, n_unlabelled - step)
-        score = beams.min_distance
-        if score_weight is not None:
-            score = score * score_weight
-        score = score.masked_fill(beams.excluded, -1.0)  # (B, N)
-        candidates = _top_candidates(score, n_candidates)  # (B, n_candidates)
-        parents, picks = _rank_children(beams, candidates, log_conf, width)
-        history.record(step, parents, picks, score[parents, picks])
-        beams = beams.extend(space, parents, picks, log_conf, backoff)
+        score, candidates = beams.candidates(n_candidates)  # (B, H), (B, k)
+        parents, chosen = _rank_children(beams, candidates, width)
+        beams.extend(parents, chosen, score[parents, chosen])
         if progress is not None:
             progress("picks", step + 1, budget)
-    return _backtrack(beams, history, budget)
+    return _backtrack(beams, budget)
 
 
-def _top_candidates(score: Tensor, k: int) -> Tensor:
-    """Each row's k highest scores, ties to the smaller index: (B, N) -> (B, k) indices."""
-    values, indices = torch.topk(score, k, dim=1)
+def _top_candidates(score: Tensor, k: int, top: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    """Each row's k highest scores, ties to the smaller index: (B, N) -> (B, k) indices.
+
+    top: ``torch.topk(score, k, dim=1)`` when the caller has it already.
+    """
+    values, indices = torch.topk(score, k, dim=1) if top is None else top
     threshold = values[:, -1:]  # (B, 1) k-th largest
     if bool(((score >= threshold).sum(dim=1) == k).all()):
         candidates = indices.sort(dim=1).values  # no tie straddles the cut: topk's set is exact
@@ -126,16 +136,16 @@ def _top_candidates(score: Tensor, k: int) -> Tensor:
     return candidates.gather(1, order)
 
 
-def _rank_children(
-    beams: _Beams, candidates: Tensor, log_conf: Tensor, width: int
-) -> tuple[Tensor, Tensor]:
-    """The top ``width`` distinct children as (parent beam rows, picked pool indices)."""
+def _rank_children(beams: _Beams, candidates: Tensor, width: int) -> tuple[Tensor, Tensor]:
+    """The top ``width`` distinct children as (parent beam rows, picked hot positions)."""
     n_beams, k = candidates.shape
     parent = torch.arange(n_beams, device=candidates.device).repeat_interleave(k)
     pick = candidates.reshape(-1)  # flat order = (parent rank, candidate rank)
-    u_sum = beams.u_sum[parent] + log_conf[pick]
+    u_sum = beams.u_sum[parent] + beams.hot_log_conf[pick]
     order = torch.sort(u_sum, descending=True, stable=True).indices
     parent, pick = parent[order], pick[order]
+    if n_beams == 1:  # children of one parent are distinct sets
+        return parent[:width], pick[:width]
     window = min(2 * width, parent.shape[0])
     while True:
         keep = ~_duplicates(beams, parent[:window], pick[:window])
@@ -158,146 +168,202 @@ def _duplicates(beams: _Beams, parent: Tensor, pick: Tensor) -> Tensor:
     return torch.triu(same, diagonal=1).any(dim=0)
 
 
-@dataclass(frozen=True)
 class _Beams:
-    """The live beams, best first.
+    """The live beams, best first, over the hot rows.
 
-    min_distance: (B, N); excluded: (B, N) bool, the labelled set plus each beam's picks;
-    u_sum: (B,) fixed-point sum of -log confidence; symmetric_difference: (B, B) int64 size of
-    S_p xor S_q; nearest: (B, N) pool index of each point's nearest centre (pruning only).
+    Per beam b (rows of each tensor): ``upper`` (B, H) its min distances on the hot rows, up
+    to date; ``excluded`` (B, H) the labelled set and its picks there; ``floor`` (B,) every
+    row outside the hot set that b may still pick scores below it; ``origin`` (B,) its
+    ancestor's row in the snapshot (``base_*``, (S, N), taken at the last rebuild), which
+    holds its rows outside the hot set; ``u_sum`` (B,) the
+    fixed-point sum of -log confidence; ``symmetric_difference`` (B, B) int64 size of
+    S_p xor S_q.
     """
 
-    min_distance: Tensor
-    excluded: Tensor
-    u_sum: Tensor
-    symmetric_difference: Tensor
-    nearest: Tensor | None
+    def __init__(
+        self,
+        space: Workspace,
+        start: Tensor,
+        labelled: Tensor,
+        budget: int,
+        width: int,
+        weight: Tensor | None,
+        log_conf: Tensor,
+        lazy: bool,
+    ):
+        device = start.device
+        self.space = space
+        self.lazy = lazy
+        self.weight, self.log_conf = weight, log_conf
+        self.step = 0
+        # parent pointers, picks and scores of every step, preallocated: one long-lived buffer
+        # instead of thousands of small tensors interleaved with the per-step temporaries
+        self.history = _History.empty(budget, width, space.points)
+        self.base_upper = start[None, :].clone()
+        self.base_seen = torch.zeros((1, start.shape[0]), dtype=torch.int64, device=device)
+        self.base_excluded = labelled[None, :].clone()
+        self.origin = torch.zeros(1, dtype=torch.int64, device=device)
+        self.u_sum = torch.zeros(1, dtype=torch.int64, device=device)
+        self.symmetric_difference = torch.zeros((1, 1), dtype=torch.int64, device=device)
+        self.floor = start.new_full((1,), -1.0)
+        hot = torch.arange(start.shape[0] if not lazy else 0, device=device)  # eager: all rows
+        self._use_hot(hot)
+        self._stale = lazy  # lazy: built before the first step
 
-    @staticmethod
-    def first(start: MinDistances, labelled: Tensor, prune: bool) -> _Beams:
-        device = labelled.device
-        return _Beams(
-            min_distance=start.distance[None, :].clone(),
-            excluded=labelled[None, :].clone(),
-            u_sum=torch.zeros(1, dtype=torch.int64, device=device),
-            symmetric_difference=torch.zeros((1, 1), dtype=torch.int64, device=device),
-            nearest=start.nearest[None, :].clone() if prune else None,
-        )
+    def _use_hot(self, hot: Tensor) -> None:
+        """Make ``hot`` (H,) ascending the hot rows, the beams' values there from the snapshot."""
+        self.hot = hot
+        every = hot.shape[0] == self.base_upper.shape[1]
+        space = self.space
+        self.hot_points = space.points if every else space.points[hot]
+        self.hot_sq = space.sq_norms if every else space.sq_norms[hot]
+        self.hot_weight = None if self.weight is None else self.weight[hot]
+        self.hot_log_conf = self.log_conf[hot]
+        self.upper = self.base_upper[self.origin][:, hot]
+        self.excluded = self.base_excluded[self.origin][:, hot]
 
-    def extend(
-        self, space: Workspace, parents: Tensor, picks: Tensor, log_conf: Tensor, backoff: Backoff
-    ) -> _Beams:
-        """The children ``S_parent + {pick}`` as the new beams, in the given order."""
+    def candidates(self, k: int) -> tuple[Tensor, Tensor]:
+        """Every beam's hot scores (B, H) (-1 where excluded) and its k best candidates as
+        hot positions (B, k), rebuilding the hot set until they are the best of all rows."""
+        while True:
+            if self._stale:
+                self._rebuild(k)
+            score = self.upper if self.hot_weight is None else self.upper * self.hot_weight
+            score = score.masked_fill(self.excluded, -1.0)
+            if score.shape[1] >= k:
+                top = score.topk(k, dim=1)
+                if not self.lazy or bool((top.values[:, -1] >= self.floor).all()):
+                    return score, _top_candidates(score, k, (top.values, top.indices))
+            self._stale = True
+
+    def extend(self, parents: Tensor, chosen: Tensor, scores: Tensor) -> None:
+        """The children ``S_parent + {pick}`` as the new beams, in the given order; ``chosen``
+        (B,) are the picks' hot positions, ``scores`` (B,) their scores."""
+        picks = self.hot[chosen]
+        self.history.record(self.step, parents, picks, scores)
         rows = torch.arange(parents.shape[0], device=parents.device)
         excluded = self.excluded[parents]
         # membership[b, a] = picks[a] in S_{parents[b]}, before adding the new picks
-        membership = excluded[:, picks].to(torch.int64)
+        membership = excluded[:, chosen].to(torch.int64)
         step = (1 - 2 * membership).T + (1 - 2 * membership)  # (a, b): +-1 + +-1
         same_pick = picks[:, None] == picks[None, :]
-        symmetric_difference = self.symmetric_difference[parents][:, parents] + torch.where(
+        self.symmetric_difference = self.symmetric_difference[parents][:, parents] + torch.where(
             same_pick, 0, step
         )
-        excluded[rows, picks] = True
-        min_distance = self.min_distance[parents]
-        nearest = None if self.nearest is None else self.nearest[parents]
-        _add_centers(space, min_distance, nearest, excluded, picks, backoff)
-        return _Beams(
-            min_distance,
-            excluded,
-            self.u_sum[parents] + log_conf[picks],
-            symmetric_difference,
-            nearest,
-        )
+        excluded[rows, chosen] = True
+        self.excluded = excluded
+        self.upper = self.upper[parents]
+        self.u_sum = self.u_sum[parents] + self.hot_log_conf[chosen]
+        self.origin, self.floor = self.origin[parents], self.floor[parents]
+        self.step += 1
+        self._lower_hot(picks)
+        self.upper[rows, chosen] = 0.0
 
+    def paths(self) -> Tensor:
+        """(B, t) each beam's picks so far, in pick order (followed back through the history)."""
+        n_beams = self.u_sum.shape[0]
+        paths = torch.empty((n_beams, self.step), dtype=torch.int64, device=self.u_sum.device)
+        row = torch.arange(n_beams, device=self.u_sum.device)
+        for step in range(self.step - 1, -1, -1):
+            paths[:, step] = self.history.picks[step, row]
+            row = self.history.parents[step, row]
+        return paths
 
-def _add_centers(
-    space: Workspace,
-    min_distance: Tensor,
-    nearest: Tensor | None,
-    is_center: Tensor,
-    picks: Tensor,
-    backoff: Backoff,
-) -> None:
-    """Lower each beam's ``min_distance`` (B, N) in place to its new centre ``picks[b]``.
+    def _lower_hot(self, picks: Tensor) -> None:
+        """Lower each beam's hot ``upper`` to its new centre ``picks[b]``: screen all the new
+        centres in one product, compute directly the (beam, row) pairs the screen leaves.
+        Rows go in chunks, so extra memory stays O(chunk x B)."""
+        space = self.space
+        centers, column = torch.unique(picks, return_inverse=True)  # (U,), (B,)
+        center_points, center_sq = space.points[centers], space.sq_norms[centers]
+        for start in range(0, self.hot.shape[0], _ROW_CHUNK):
+            chunk = slice(start, start + _ROW_CHUNK)
+            points, sq = self.hot_points[chunk], self.hot_sq[chunk]  # (R, D), (R,)
+            current = self.upper[:, chunk]  # (B, R) a view
+            screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
+            lower = screened.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
+            beams, rows = (lower.T[column] < current.square()).nonzero(as_tuple=True)
+            if beams.shape[0] > 0:
+                distance = exact_to_point_pairs(space, self.hot[chunk][rows], picks[beams])
+                current[beams, rows] = torch.minimum(current[beams, rows], distance)
 
-    Screens all beams' new centres in one matrix product, then computes exact distances once
-    per distinct centre, only for the rows where some beam's value could drop. Given
-    ``nearest`` (B, N) (pruning on), first rules out the rows where every beam's bound
-    ``|nearest(k) - c| >= 2 m(k)`` holds, and keeps ``nearest`` up to date. Rows go in chunks,
-    so extra memory stays O(chunk + B x N).
-    is_center: (B, N) bool, the labelled set and each beam's picks, new ones included.
-    """
-    centers, column = torch.unique(picks, return_inverse=True)  # (U,), (B,)
-    n_beams, n_points = min_distance.shape
-    rows: Tensor | None = None
-    if nearest is not None and backoff.should_try():
-        rows = _rows_within_bound(space, min_distance, nearest, is_center, centers, column, backoff)
-    chunks: list[slice] | list[Tensor]
-    if rows is None:  # contiguous slices: views, no copies
-        chunks = [slice(s, s + _ROW_CHUNK) for s in range(0, n_points, _ROW_CHUNK)]
-    else:
-        step = min(_ROW_CHUNK, chunk_rows(space.points.shape[1]))  # gathered: (step, D)
-        chunks = [rows[s : s + step] for s in range(0, rows.shape[0], step)]
-    for chunk in chunks:
-        _update_rows(space, min_distance, nearest, chunk, centers, column, picks)
-    beam_rows = torch.arange(n_beams, device=picks.device)
-    min_distance[beam_rows, picks] = 0.0
-    if nearest is not None:
-        nearest[beam_rows, picks] = picks
+    def _rebuild(self, k: int) -> None:
+        """Make each beam's state whole, take each beam's highest stale scores as the new hot
+        set (at least ``k`` per beam), and bring it up to date in every beam."""
+        t = self.step
+        upper = self.base_upper[self.origin]  # (B, N)
+        seen = self.base_seen[self.origin]
+        excluded = self.base_excluded[self.origin]
+        upper[:, self.hot] = self.upper
+        seen[:, self.hot] = t
+        excluded[:, self.hot] = self.excluded
+        score = upper if self.weight is None else upper * self.weight
+        score = score.masked_fill(excluded, -1.0)
+        n_available = int((~excluded[0]).sum())
+        floor = score.topk(min(max(_HOT_ROWS, k), n_available), dim=1).values[:, -1]  # (B,)
+        hot = (score >= floor[:, None]).any(dim=0).nonzero().squeeze(1)  # ascending
+        self._refresh(upper, seen, excluded, hot)
+        self.base_upper, self.base_seen, self.base_excluded = upper, seen, excluded
+        self.origin = torch.arange(upper.shape[0], device=upper.device)
+        self.floor = floor
+        self._use_hot(hot)
+        self._stale = False
 
+    def _refresh(self, upper: Tensor, seen: Tensor, excluded: Tensor, hot: Tensor) -> None:
+        """Bring every beam's ``upper`` (B, N) up to date on the rows ``hot``, in place.
 
-def _update_rows(
-    space: Workspace,
-    min_distance: Tensor,
-    nearest: Tensor | None,
-    rows: slice | Tensor,
-    centers: Tensor,
-    column: Tensor,
-    picks: Tensor,
-) -> None:
-    """:func:`_add_centers` on the pool rows ``rows`` (a slice or (R,) indices)."""
-    points, sq = space.points[rows], space.sq_norms[rows]  # (R, D), (R,)
-    center_points, center_sq = space.points[centers], space.sq_norms[centers]
-    current = min_distance[:, rows]  # (B, R)
-    screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
-    lower = screened - error_bound(space, sq[:, None], center_sq[None, :])
-    maybe_closer = lower[:, column].T < current.square()  # (B, R)
-    exact = torch.full_like(screened.T, float("inf"))  # (U, R)
-    for u in range(centers.shape[0]):
-        needed = maybe_closer[column == u].any(dim=0).nonzero().squeeze(1)
-        if needed.shape[0] > 0:
-            exact[u, needed] = exact_to_point(points[needed], center_points[u : u + 1])
-    distance = exact[column]  # (B, R)
-    closer = distance < current
-    min_distance[:, rows] = torch.where(closer, distance, current)
-    if nearest is not None:
-        nearest[:, rows] = torch.where(closer, picks[:, None], nearest[:, rows])
+        The beams' paths share most of their centres, and a row's distance to a centre is
+        the same in every beam: each (row, centre) pair is screened once, in one product, and
+        each beam then takes the candidates among its own centres it has not seen.
+        """
+        t = self.step
+        stale = (seen[:, hot] < t) & ~excluded[:, hot]  # (B, H)
+        needed = stale.any(dim=0)
+        if t == 0 or not bool(needed.any()):
+            seen[:, hot] = t
+            return
+        space = self.space
+        centers, inverse = torch.unique(self.paths(), return_inverse=True)  # (C,), (B, t)
+        n_beams, n_centers = upper.shape[0], centers.shape[0]
+        # position[b, c]: when beam b picked centre c (t if it did not)
+        position = torch.full((n_beams, n_centers), t, dtype=torch.int64, device=hot.device)
+        steps = torch.arange(t, device=hot.device).expand(n_beams, t)
+        position.scatter_(1, inverse, steps)
+        scaled, center_sq = space.points[centers] * -2.0, space.sq_norms[centers]
+        local = needed.nonzero().squeeze(1)  # hot positions some beam must refresh
+        step = max(1, _SCREEN_PAIRS // max(n_centers, space.points.shape[1]))
+        for begin in range(0, local.shape[0], step):
+            part = local[begin : begin + step]
+            rows = hot[part]
+            sq = space.sq_norms[rows]
+            lower = lower_squared(space, space.points[rows], sq, scaled, center_sq)  # (R, C)
+            gap = lower_gap(space, sq[:, None], center_sq[None, :])
+            for beam in range(n_beams):
+                mine = stale[beam, part].nonzero().squeeze(1)
+                if mine.shape[0] == 0:
+                    continue
+                beam_rows = rows[mine]
+                unseen = position[beam][None, :] >= seen[beam, beam_rows][:, None]  # (r, C)
+                unseen &= position[beam][None, :] < t
+                beam_lower = lower[mine].masked_fill_(~unseen, float("inf"))
+                current = upper[beam, beam_rows]
+                pair_rows, pair_cols = pairs_to_compute(space, beam_lower, gap[mine], current)
+                if pair_rows.shape[0] > 0:
+                    direct = exact_to_point_pairs(space, beam_rows[pair_rows], centers[pair_cols])
+                    current.scatter_reduce_(0, pair_rows, direct, reduce="amin")
+                    upper[beam, beam_rows] = current
+        seen[:, hot] = t
 
-
-def _rows_within_bound(
-    space: Workspace,
-    min_distance: Tensor,
-    nearest: Tensor,
-    is_center: Tensor,
-    centers: Tensor,
-    column: Tensor,
-    backoff: Backoff,
-) -> Tensor | None:
-    """Rows k where some beam b has ``|nearest_b(k) - c_b| < 2 m_b(k)`` (:mod:`._prune`):
-    (R,) int64, or None when a dense pass is cheaper."""
-    slots = is_center.any(dim=0).nonzero().squeeze(1)  # every centre of any beam
-    slot_of_point = torch.full_like(min_distance[0], -1, dtype=torch.int64)
-    slot_of_point[slots] = torch.arange(slots.shape[0], device=slots.device)
-    center_points, center_sq = space.points[centers], space.sq_norms[centers]
-    lower = center_sq.new_empty((centers.shape[0], slots.shape[0]))  # (U, S) <= true distances
-    step = min(_ROW_CHUNK, chunk_rows(space.points.shape[1]))  # gathered: (step, D)
-    for start in range(0, slots.shape[0], step):
-        chunk = slots[start : start + step]
-        lower[:, start : start + chunk.shape[0]] = center_lower_limits(
-            space, space.points[chunk], space.sq_norms[chunk], center_points, center_sq
-        ).T
-    bound = lower[column[:, None], slot_of_point[nearest]]  # (B, N)
-    return rows_to_update(bound, min_distance, backoff)
+    def rank_one(self) -> MinDistances:
+        """The best beam's min distances, whole (stale outside the hot set)."""
+        origin = int(self.origin[0])
+        upper = self.base_upper[origin].clone()
+        seen = self.base_seen[origin].clone()
+        excluded = self.base_excluded[origin].clone()
+        upper[self.hot] = self.upper[0]
+        seen[self.hot] = self.step
+        excluded[self.hot] = self.excluded[0]
+        return MinDistances.resume(self.space, upper, seen, ~excluded, self.paths()[0])
 
 
 @dataclass(frozen=True)
@@ -320,16 +386,17 @@ class _History:
         self.scores[step, :n] = scores
 
 
-def _backtrack(beams: _Beams, history: _History, budget: int) -> BeamTrace:
+def _backtrack(beams: _Beams, budget: int) -> BeamTrace:
     """Follow the parent pointers back from the final beams to their pick sequences."""
+    history = beams.history
     n_beams = beams.u_sum.shape[0]
     device = beams.u_sum.device
     picks = torch.empty((n_beams, budget), dtype=torch.int64, device=device)
-    scores = torch.empty((n_beams, budget), dtype=beams.min_distance.dtype, device=device)
+    scores = torch.empty((n_beams, budget), dtype=history.scores.dtype, device=device)
     row = torch.arange(n_beams, device=device)
     for step in range(budget - 1, -1, -1):
         picks[:, step] = history.picks[step, row]
         scores[:, step] = history.scores[step, row]
         row = history.parents[step, row]
     u = beams.u_sum.to(torch.float64) / U_SCALE / max(budget, 1)
-    return BeamTrace(picks, scores, u, beams.min_distance[0])
+    return BeamTrace(picks, scores, u, beams.rank_one())

@@ -116,19 +116,14 @@ def coreset_search(
     score_weight = doubt if is_weighted else None
     if width == 1:
         trace = greedy(space, start, labelled, count, score_weight, prune, progress)
-        beams, beam_scores = trace.picks[None, :], trace.scores
+        beams, beam_scores, distances = trace.picks[None, :], trace.scores, trace.distances
         beam_u = mean_log_confidence(doubt, trace.picks)
-        after = _radii_after(space, trace.distances, doubt)
     else:
         assert doubt is not None  # checked above
         beam = beam_search(
             space, start, labelled, count, score_weight, doubt, width, prune, progress
         )
-        beams, beam_scores, beam_u = beam.picks, beam.scores[0], beam.u
-        after_labelled = labelled.clone()
-        after_labelled[beams[0]] = True
-        min_after = in_feature_units(space, beam.min_distance)
-        after = radii_from_min_distance(min_after, after_labelled, doubt)
+        beams, beam_scores, beam_u, distances = beam.picks, beam.scores[0], beam.u, beam.distances
     # the kernels measured in the working copy's units: back to the features' (exact)
     before = in_feature_units(space, start.distance)
     return CoresetResult(
@@ -137,12 +132,12 @@ def coreset_search(
         beams=beams,
         beam_u=beam_u,
         before=radii_from_min_distance(before, labelled, doubt),
-        after=after,
+        after=_radii_after(space, distances, doubt),
     )
 
 
 def _radii_after(space: Workspace, distances: MinDistances, doubt: Tensor | None) -> Radii:
-    """The radii after greedy picks, bringing up to date only the rows that attain them."""
+    """The radii after the picks, bringing up to date only the rows that attain them."""
     radius = distances.largest(None)
     if radius is None:
         return Radii(0.0, None if doubt is None else 0.0)

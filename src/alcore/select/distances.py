@@ -206,19 +206,6 @@ def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
     return torch.cdist(points, center, compute_mode="donot_use_mm_for_euclid_dist").squeeze(1)
 
 
-def exact_to_point_at(space: Workspace, rows: Tensor, center: Tensor) -> Tensor:
-    """Direct distances from the pool rows ``rows`` (R,) to ``center`` (1, D): (R,).
-
-    Gathers the rows in chunks, so extra memory stays O(chunk) however many rows there are.
-    """
-    out = space.points.new_empty(rows.shape[0])
-    step = chunk_rows(space.points.shape[1])
-    for start in range(0, rows.shape[0], step):
-        chunk = rows[start : start + step]
-        out[start : start + chunk.shape[0]] = exact_to_point(space.points[chunk], center)
-    return out
-
-
 def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Tensor:
     """Direct distances ``|points[rows[p]] - points[centers[p]]|``: (P,), (P,) -> (P,).
 
@@ -234,21 +221,6 @@ def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Ten
         out[start:stop] = torch.cdist(
             left, right, compute_mode="donot_use_mm_for_euclid_dist"
         ).view(-1)
-    return out
-
-
-def exact_pairs_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
-    """Direct distances ``|points[rows[p]] - points[cols[p]]|`` of pool pairs: (P,), (P,) -> (P,).
-
-    Gathers the pairs in chunks, so extra memory stays O(chunk) however many pairs there are.
-    """
-    out = space.points.new_empty(rows.shape[0])
-    step = chunk_rows(space.points.shape[1])
-    for start in range(0, rows.shape[0], step):
-        stop = min(start + step, rows.shape[0])
-        diff = space.points.index_select(0, rows[start:stop])  # (p, D)
-        diff.sub_(space.points.index_select(0, cols[start:stop]))
-        out[start:stop] = torch.linalg.vector_norm(diff, dim=1)
     return out
 
 

@@ -90,7 +90,7 @@ def greedy(
     ``progress("picks", picks done, budget)`` after each pick. Inputs are assumed valid (see
     :func:`alcore.select.coreset`).
     """
-    distances = MinDistances(space, start.distance, labelled, budget, lazy)
+    distances = MinDistances.first(space, start.distance, labelled, budget, lazy)
     picks = torch.empty(budget, dtype=torch.int64, device=space.points.device)
     scores = torch.empty(budget, dtype=space.points.dtype, device=space.points.device)
     for step in range(budget):
@@ -120,18 +120,52 @@ class MinDistances:
     Centres hold 0 and are never candidates.
     """
 
-    def __init__(self, space: Workspace, start: Tensor, labelled: Tensor, budget: int, lazy: bool):
+    def __init__(
+        self,
+        space: Workspace,
+        upper: Tensor,
+        seen: Tensor,
+        available: Tensor,
+        picks: Tensor,
+        count: int,
+        lazy: bool,
+    ):
+        """The state of a search after ``count`` picks (prefer :meth:`first`, :meth:`resume`).
+
+        upper, seen, available: (N,), updated in place. picks: (budget,) int64, the first
+        ``count`` filled in pick order.
+        """
         self.space = space
         self.lazy = lazy
-        self.upper = start.clone()  # (N,)
-        self.available = ~labelled  # (N,) neither labelled nor picked
-        device = start.device
-        self.seen = torch.zeros(start.shape[0], dtype=torch.int64, device=device)
-        self.picks = torch.empty(budget, dtype=torch.int64, device=device)
-        self.centers = space.points.new_empty((budget if lazy else 0, space.points.shape[1]))
-        self.center_sq = space.sq_norms.new_empty(budget if lazy else 0)
-        self.count = 0  # picks so far
+        self.upper = upper
+        self.seen = seen
+        self.available = available  # neither labelled nor picked
+        self.picks = picks
+        self.count = count
+        capacity = picks.shape[0] if lazy else 0
+        self.centers = space.points.new_empty((capacity, space.points.shape[1]))
+        self.center_sq = space.sq_norms.new_empty(capacity)
+        if lazy and count > 0:
+            self.centers[:count] = space.points[picks[:count]]
+            self.center_sq[:count] = space.sq_norms[picks[:count]]
         self._hot: _Hot | None = None
+
+    @staticmethod
+    def first(
+        space: Workspace, start: Tensor, labelled: Tensor, budget: int, lazy: bool
+    ) -> MinDistances:
+        """Before the first pick: the labelled set's min distances ``start`` (N,)."""
+        seen = torch.zeros(start.shape[0], dtype=torch.int64, device=start.device)
+        picks = torch.empty(budget, dtype=torch.int64, device=start.device)
+        return MinDistances(space, start.clone(), seen, ~labelled, picks, 0, lazy)
+
+    @staticmethod
+    def resume(
+        space: Workspace, upper: Tensor, seen: Tensor, available: Tensor, picks: Tensor
+    ) -> MinDistances:
+        """A lazy search after the picks ``picks`` (t,) in order; ``upper``, ``seen`` and
+        ``available`` (N,) are its state, updated in place."""
+        return MinDistances(space, upper, seen, available, picks, picks.shape[0], lazy=True)
 
     def add_center(self, pick: int) -> None:
         """Make pool point ``pick`` a centre."""
@@ -250,14 +284,9 @@ class MinDistances:
         centers = self.centers[first : self.count]
         center_sq = self.center_sq[first : self.count]
         lower = lower_squared(space, points, sq, centers * -2.0, center_sq)  # (R, J)
-        upper = lower + lower_gap(space, sq[:, None], center_sq[None, :])
-        seen = self._unseen(rows, first)
-        lower = lower.to(torch.float64).masked_fill_(seen, float("inf"))
-        upper = upper.to(torch.float64).masked_fill_(seen, float("inf"))
-        slack = 1.0 + space.gamma
-        current = self.upper[rows].to(torch.float64).square()  # (R,)
-        bound = torch.minimum(current, upper.min(dim=1).values * slack) * slack
-        pair_rows, pair_cols = (lower <= bound[:, None]).nonzero(as_tuple=True)
+        lower.masked_fill_(self._unseen(rows, first), float("inf"))
+        gap = lower_gap(space, sq[:, None], center_sq[None, :])
+        pair_rows, pair_cols = pairs_to_compute(space, lower, gap, self.upper[rows])
         if pair_rows.shape[0] == 0:
             return
         center_rows = self.picks[pair_cols + first]
@@ -265,3 +294,26 @@ class MinDistances:
         lowest = self.upper[rows]  # (R,) a copy
         lowest.scatter_reduce_(0, pair_rows, direct, reduce="amin")
         self.upper[rows] = lowest
+
+
+def pairs_to_compute(
+    space: Workspace, lower: Tensor, gap: Tensor, current: Tensor
+) -> tuple[Tensor, Tensor]:
+    """The (row, column) pairs of a screened block that could hold a row's new minimum.
+
+    lower: (R, J) rigorous lower limits of the squared distances (:func:`lower_squared`),
+    ``inf`` where a pair does not count; gap: (R, J) what makes them upper limits
+    (:func:`lower_gap`); current: (R,) each row's value so far (a direct distance). A pair
+    is ruled out when its lower limit exceeds, beyond the rounding of a direct distance
+    (``space.gamma``), the row's current value or another pair's upper limit. Returns (P,)
+    rows and (P,) columns.
+    """
+    slack = 1.0 + space.gamma
+    lowest_upper = (lower + gap).min(dim=1).values.to(torch.float64)  # (R,)
+    bound = torch.minimum(current.to(torch.float64).square(), lowest_upper * slack) * slack
+    # compared in the working dtype: the bound rounded up, so that no candidate is lost
+    rounded = bound.to(lower.dtype)
+    above = torch.nextafter(rounded, lower.new_tensor(float("inf")))
+    rounded = torch.where(rounded.to(torch.float64) < bound, above, rounded)
+    pair_rows, pair_cols = (lower <= rounded[:, None]).nonzero(as_tuple=True)
+    return pair_rows, pair_cols
