@@ -4,15 +4,19 @@ The per-pick baseline is what google/active-learning's ``kcenter_greedy`` does: 
 ``sklearn.metrics.pairwise_distances`` for the labelled set, then one per pick. Every run
 checks that alcore's greedy picks the same points as the baseline.
 
-    python benchmarks/select.py            # the full grid of the README (about 40 minutes here)
+    python benchmarks/select.py            # the full grid of the README (about 15 minutes here)
     python benchmarks/select.py --quick    # N=5,000, b=500: a minute
     python benchmarks/select.py --device cuda --sklearn-budgets 0
     python benchmarks/select.py --min-distance   # the first pass against torch.cdist
     python benchmarks/select.py --memory         # N=50,000, D=4,096: peak memory, progress
+    python benchmarks/select.py --million        # N=1,000,000, D=512, b=1,000, in place
 
-Columns: seconds for the whole call (initial min distances included), picks per second,
-effective GB/s against the N*D*4 bytes each pick must read, and the peak memory the call adds
-on top of the features (RSS on the CPU, the CUDA allocator's peak on a GPU).
+Columns: seconds for the whole call (initial min distances included), of which the first
+min-distance pass ("first pass s"; for the baseline its own first ``pairwise_distances``),
+picks per second, effective GB/s against the N*D*4 bytes a literal pick reads (above the
+memory bandwidth only because the lazy updates read less), the peak memory the call adds on
+top of the features (RSS on the CPU, the CUDA allocator's peak on a GPU), the baseline's time
+over ours ("vs sklearn") and beam 20's time over beam 1's ("vs beam 1").
 
 ``--min-distance`` times ``alcore.select.min_distances`` (paper Algorithm 3, exact) against
 ``torch.cdist(x, c).min(dim=1)`` (float32 expansion, not exact) on the same input, with how
@@ -65,6 +69,7 @@ class Case:
     budget: int
     dim: int = DIM
     n_labelled: int = N_LABELLED
+    overwrite: bool = False  # the engine centres the features in place (no working copy)
 
 
 def vgg_like(
@@ -101,9 +106,14 @@ def make_features(case: Case, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor
     return features, labelled, doubt
 
 
-def sklearn_per_pick(features: np.ndarray, labelled: np.ndarray, budget: int) -> np.ndarray:
-    """google/active-learning's kcenter_greedy, restated: N x L distances, then a row per pick."""
+def sklearn_per_pick(
+    features: np.ndarray, labelled: np.ndarray, budget: int, first_pass: list[float]
+) -> np.ndarray:
+    """google/active-learning's kcenter_greedy, restated: N x L distances, then a row per pick.
+    Appends the seconds of the first pass to ``first_pass``."""
+    start = time.perf_counter()
     min_distance = pairwise_distances(features, features[labelled]).min(axis=1)
+    first_pass.append(time.perf_counter() - start)
     picks = []
     for _ in range(budget):
         pick = int(np.argmax(np.where(labelled, -1.0, min_distance)))
@@ -169,7 +179,7 @@ def timed(run: Callable[[], object], device: torch.device) -> tuple[float, int, 
     return seconds, memory.extra, out
 
 
-METHODS = ("greedy", "greedy (no pruning)", "pweighted", "pweighted beam 20", "sklearn per pick")
+METHODS = ("greedy", "greedy (eager)", "pweighted", "pweighted beam 20", "sklearn per pick")
 BEAM_WIDTHS = {"pweighted beam 10": 10, "pweighted beam 20": 20}
 
 
@@ -183,19 +193,24 @@ class Run:
     picks: np.ndarray
     agreement: str = ""
     progress_gap: float = float("nan")
+    first_pass: float = float("nan")
 
 
 class ProgressGap:
-    """A progress callback that keeps the longest time between two calls."""
+    """A progress callback that keeps the longest time between two calls, and when the first
+    pass ended (its last call)."""
 
     def __init__(self) -> None:
-        self.last = time.perf_counter()
+        self.start = self.last = time.perf_counter()
         self.longest = 0.0
+        self.first_pass = float("nan")
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now = time.perf_counter()
         self.longest = max(self.longest, now - self.last)
         self.last = now
+        if phase == "min-distance" and done == total:
+            self.first_pass = now - self.start
 
     def finish(self) -> float:
         return max(self.longest, time.perf_counter() - self.last)
@@ -208,31 +223,32 @@ def run_method(
     features, labelled, doubt = make_features(case)
     if method == "sklearn per pick":
         host_features, host_labelled = features.numpy(), labelled.numpy()
+        first_pass: list[float] = []
         seconds, extra, picks = timed(
-            lambda: sklearn_per_pick(host_features, host_labelled, case.budget),
+            lambda: sklearn_per_pick(host_features, host_labelled, case.budget, first_pass),
             torch.device("cpu"),
         )
         picks = np.asarray(picks)
         agreement = "" if compare_with is None else _agreement(case, picks, compare_with)
-        return Run(seconds, extra, picks, agreement)
+        return Run(seconds, extra, picks, agreement, first_pass=first_pass[0])
     features, labelled, doubt = features.to(device), labelled.to(device), doubt.to(device)
     # warm up kernels and thread pools so that the timed call is not charged for them
     coreset_search(features[:2000], labelled[:2000], 20, doubt[:2000], True, 4)
     weighted = method.startswith("pweighted")
     width = BEAM_WIDTHS.get(method, 1)
-    prune = False if method == "greedy (no pruning)" else None
+    prune = False if method == "greedy (eager)" else None
     gaps: list[ProgressGap] = []
 
     def run() -> object:
         gaps.append(ProgressGap())  # the clock starts with the call
         return coreset_search(
             features, labelled, case.budget, doubt if weighted else None, weighted, width,
-            prune=prune, progress=gaps[-1],
+            prune=prune, progress=gaps[-1], overwrite_features=case.overwrite,
         )  # fmt: skip
 
     seconds, extra, result = timed(run, device)
     picks = result.picks.cpu().numpy()  # type: ignore[attr-defined]
-    return Run(seconds, extra, picks, "", gaps[-1].finish())
+    return Run(seconds, extra, picks, "", gaps[-1].finish(), gaps[-1].first_pass)
 
 
 def run_isolated(
@@ -260,7 +276,7 @@ def run_isolated(
         answer = json.loads(done.stdout.strip().splitlines()[-1])
         return Run(
             answer["seconds"], answer["extra"], np.load(picks_path), answer["agreement"],
-            answer["progress_gap"],
+            answer["progress_gap"], answer["first_pass"],
         )  # fmt: skip
 
 
@@ -272,7 +288,7 @@ def child(request_json: str) -> None:
     )
     np.save(request["picks"], done.picks)
     answer = {"seconds": done.seconds, "extra": done.extra, "agreement": done.agreement,
-              "progress_gap": done.progress_gap}  # fmt: skip
+              "progress_gap": done.progress_gap, "first_pass": done.first_pass}  # fmt: skip
     print(json.dumps(answer))
 
 
@@ -294,10 +310,15 @@ def run_case(
         done = run(case, method, device, compare)
         seconds, extra, picks[method] = done.seconds, done.extra, done.picks
         row = _row(case, method, seconds, extra, feature_bytes, feature_bytes)
+        row["first pass s"] = round(done.first_pass, 2)
         if method == "sklearn per pick":
             row["same picks"] = done.agreement
             for other in rows:
                 other["vs sklearn"] = f"{seconds / float(other['seconds']):.1f}x"  # type: ignore[arg-type]
+        for beam in BEAM_WIDTHS:
+            if method == beam and "pweighted" in picks:
+                beam_one = next(r for r in rows if r["method"] == "pweighted")
+                row["vs beam 1"] = f"{seconds / float(beam_one['seconds']):.2f}x"  # type: ignore[arg-type]
         rows.append(row)
         print(_format(row), flush=True)
     return rows
@@ -334,8 +355,8 @@ def _format(row: dict[str, object]) -> str:
 
 def markdown(rows: list[dict[str, object]], columns: list[str] | None = None) -> str:
     columns = columns or [
-        "data", "N", "b", "method", "seconds", "picks/s", "GB/s",
-        "peak extra MB", "x features", "vs sklearn", "same picks",
+        "data", "N", "b", "method", "seconds", "first pass s", "picks/s", "GB/s",
+        "peak extra MB", "x features", "vs sklearn", "vs beam 1", "same picks",
     ]  # fmt: skip
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -394,6 +415,7 @@ def old_screen_undecided(
 
 
 MIN_DISTANCE_CASES = ((8000, 1000), (50000, 5000))  # (N, labelled)
+MILLION = Case("clustered", 1_000_000, 1000, overwrite=True)  # 2 GB of float32 features
 
 
 def min_distance_rows(dims: list[int], data: list[str]) -> list[dict[str, object]]:
@@ -486,6 +508,10 @@ def main() -> None:
         "--memory", action="store_true",
         help="peak memory and progress of 400 picks at N=50,000, D=4,096",
     )  # fmt: skip
+    parser.add_argument(
+        "--million", action="store_true",
+        help="N=1,000,000, D=512, b=1,000, features centred in place (--methods to choose)",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, help="torch threads (children inherit them)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -509,12 +535,14 @@ def main() -> None:
         rows = min_distance_rows([int(d) for d in args.dims.split(",")], data)
     elif args.memory:
         rows = memory_rows(device)
+    if args.million:
+        sizes, budgets = [MILLION.n], [MILLION.budget]
     for data in [] if args.min_distance or args.memory else args.data.split(","):
         for n in sizes:
             for budget in budgets:
                 if budget > n - N_LABELLED:
                     continue
-                case = Case(data, n, budget)
+                case = Case(data, n, budget, overwrite=args.million)
                 rows += run_case(
                     case, device, budget in sklearn_budgets, not args.no_isolate,
                     tuple(args.methods.split(",")),

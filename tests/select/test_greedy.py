@@ -339,3 +339,29 @@ def test_lazy_hot_set_is_rebuilt_as_it_runs_dry(monkeypatch):
     trace = greedy(space, start, labelled, 100, None, lazy=True)
     assert len(rebuilds) > 5 and max(rebuilds) > 0  # rebuilt, with stale rows to refresh
     assert int((trace.distances.seen[trace.distances.available] < 100).sum()) > 0  # still lazy
+
+
+@pytest.mark.parametrize("beam_width", [1, 3])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_overwriting_the_features_gives_the_same_selection(dtype, beam_width):
+    features = (clustered(400, 12, 5, seed=6) * 3.0e5 + 7.0).to(dtype)  # scaled and offset
+    labelled = labelled_mask(400, 10, 6)
+    doubt = torch.rand(400, generator=torch.Generator().manual_seed(6)).to(dtype) * 0.9
+    kept = coreset_search(features, labelled, 50, doubt, True, beam_width)
+    overwritten = features.clone()
+    found = coreset_search(
+        overwritten, labelled, 50, doubt, True, beam_width, overwrite_features=True
+    )
+    assert torch.equal(found.beams, kept.beams) and torch.equal(found.scores, kept.scores)
+    assert found.before == kept.before and found.after == kept.after
+    # the tensor now holds the working copy: the features scaled by 2^k and centred
+    assert torch.equal(overwritten, make_workspace(features).points)
+
+
+def test_overwriting_features_of_another_dtype_is_refused():
+    features = clustered(50, 4, 3, seed=0).half()
+    labelled = labelled_mask(50, 5, 0)
+    with pytest.raises(ValueError, match=r"overwriting torch.float16 features is impossible"):
+        coreset_search(features, labelled, 5, overwrite_features=True)
+    with pytest.raises(ValueError, match="overwrite_features=1 must be True or False"):
+        coreset_search(features.float(), labelled, 5, overwrite_features=1)

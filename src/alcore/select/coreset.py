@@ -93,6 +93,7 @@ def coreset_search(
     block_size: SupportsIndex = DEFAULT_BLOCK_SIZE,
     prune: bool | None = None,
     progress: ProgressFn | None = None,
+    overwrite_features: bool = False,
 ) -> CoresetResult:
     """Like :func:`coreset`, returning the beams, their U and the radii as well.
 
@@ -105,13 +106,16 @@ def coreset_search(
     ``progress("min-distance", tiles done, tiles)`` after each tile of the first pass, then
     ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
     to call every time: rate-limit any logging in the callback. It never changes the picks.
+    overwrite_features: scale and centre ``features`` in place instead of in a working copy
+    (float32 or float64 features): the same picks, and peak extra memory O(N + budget x D)
+    instead of one more copy of the features; ``features`` is left holding the working copy.
     """
     count, is_weighted, width, block = _check_inputs(
         features, labelled, budget, doubt, weighted, beam_width, block_size
     )
     if prune is None:
         prune = features.device.type != "cuda"
-    space = make_workspace(features)
+    space = make_workspace(features, in_place=check_flag(overwrite_features, "overwrite_features"))
     start = _min_distances(space, labelled.nonzero().squeeze(1), block, progress)
     score_weight = doubt if is_weighted else None
     if width == 1:

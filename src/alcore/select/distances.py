@@ -76,18 +76,28 @@ class Workspace:
     exponent: int
 
 
-def make_workspace(features: Tensor) -> Workspace:
+def make_workspace(features: Tensor, *, in_place: bool = False) -> Workspace:
     """Scale ``features`` (N, D) by a power of two and centre them into a working copy; the
-    input is not modified.
+    input is not modified, unless ``in_place``.
 
     The scale 2^k puts the largest magnitude in [1/2, 1): exact, and the same working copy for
     ``features`` and ``features * 2^j`` (whenever that product is itself exact).
-    Extra memory: the copy, plus O(chunk) while summing the norms.
+    Extra memory: the copy, plus O(chunk) while summing the norms. ``in_place=True`` scales
+    and centres ``features`` itself (float32 or float64 only): no copy, the same values.
     """
     dtype = working_dtype(features.dtype)
     exponent = _normalising_exponent(features)
     factors = list(_power_of_two_factors(exponent))
-    if features.dtype == dtype and len(factors) == 1:
+    if in_place:
+        if features.dtype != dtype:
+            raise ValueError(
+                f"overwriting {features.dtype} features is impossible: the engine works in "
+                f"{dtype}; pass features.to({dtype}) or do not ask to overwrite them"
+            )
+        points = features
+        for factor in factors:
+            points.mul_(factor)  # the same rounding as the copy below: elementwise
+    elif features.dtype == dtype and len(factors) == 1:
         points = features * factors[0]  # the copy and the scaling in one pass
     else:
         points = features.to(dtype=dtype, copy=True)
