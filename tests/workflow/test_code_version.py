@@ -126,8 +126,8 @@ def test_an_edit_inside_a_function_changes_the_version(tmp_path):
     before = code_version(select, package)
     greedy = package / "select" / "greedy.py"
     text = greedy.read_text()
-    assert "min_distance * doubt" in text
-    greedy.write_text(text.replace("min_distance * doubt", "doubt * min_distance"))
+    assert "value * doubt[pick]" in text
+    greedy.write_text(text.replace("value * doubt[pick]", "doubt[pick] * value"))
     assert code_version(select, package) != before
 
 
