@@ -329,13 +329,13 @@ def test_lazy_hot_set_is_rebuilt_as_it_runs_dry(monkeypatch):
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
     rebuilds = []
-    original = greedy_module.MinDistances._rebuild_hot
+    original = greedy_module.MinDistanceState._rebuild_hot
 
     def counting(self, weight):
         rebuilds.append(int((self.seen[self.available] < self.count).sum()))
         return original(self, weight)
 
-    monkeypatch.setattr(greedy_module.MinDistances, "_rebuild_hot", counting)
+    monkeypatch.setattr(greedy_module.MinDistanceState, "_rebuild_hot", counting)
     trace = greedy(space, start, labelled, 100, None, lazy=True)
     assert len(rebuilds) > 5 and max(rebuilds) > 0  # rebuilt, with stale rows to refresh
     assert int((trace.distances.seen[trace.distances.available] < 100).sum()) > 0  # still lazy

@@ -1,9 +1,9 @@
-"""When to try the triangle-inequality pruning: skip it for a while after it fails.
+"""When to try an optional speed-up: skip it for a while after it fails.
 
-Pruning is optional (the dense pass gives the same values), so this only trades time. On data
-without structure the bound rarely rules rows out and checking it costs a few passes over N;
-after a failed try the next ``wait`` picks go straight to the dense pass, ``wait`` doubling with
-every failure in a row (up to 64) and resetting on success.
+Used by the first min-distance pass for its float32 screen: optional (the float64 screen
+decides the same), so this only trades time. Where the float32 screen keeps failing
+(concentrated high-dimensional features), the next ``wait`` tiles go straight to the float64
+screen, ``wait`` doubling with every failure in a row (up to 64) and resetting on success.
 """
 
 from __future__ import annotations

@@ -33,9 +33,7 @@ import torch
 from torch import Tensor
 
 from alcore.select.distances import (
-    MinDistances as StartDistances,
-)
-from alcore.select.distances import (
+    MinDistances,
     ProgressFn,
     Workspace,
     error_bound,
@@ -44,7 +42,7 @@ from alcore.select.distances import (
     lower_gap,
     lower_squared,
 )
-from alcore.select.greedy import MinDistances, pairs_to_compute
+from alcore.select.greedy import MinDistanceState, pairs_to_compute
 
 _ROW_CHUNK = 8192  # hot rows updated at a time (views)
 # Rows each beam contributes to the hot set at a rebuild (its highest stale scores).
@@ -65,13 +63,13 @@ class BeamTrace:
     scores: (K, b) each pick's score (m or doubt * m) when it was picked.
     u: (K,) float64 mean negative log confidence of each beam's set (0 for b = 0).
     distances: the rank-1 beam's distance of every point to its nearest centre, up to date
-    where asked (:class:`alcore.select.greedy.MinDistances`).
+    where asked (:class:`alcore.select.greedy.MinDistanceState`).
     """
 
     picks: Tensor
     scores: Tensor
     u: Tensor
-    distances: MinDistances
+    distances: MinDistanceState
 
 
 def fixed_point_log_confidence(doubt: Tensor) -> Tensor:
@@ -81,7 +79,7 @@ def fixed_point_log_confidence(doubt: Tensor) -> Tensor:
 
 def beam_search(
     space: Workspace,
-    start: StartDistances,
+    start: MinDistances,
     labelled: Tensor,
     budget: int,
     score_weight: Tensor | None,
@@ -175,9 +173,8 @@ class _Beams:
     to date; ``excluded`` (B, H) the labelled set and its picks there; ``floor`` (B,) every
     row outside the hot set that b may still pick scores below it; ``origin`` (B,) its
     ancestor's row in the snapshot (``base_*``, (S, N), taken at the last rebuild), which
-    holds its rows outside the hot set; ``u_sum`` (B,) the
-    fixed-point sum of -log confidence; ``symmetric_difference`` (B, B) int64 size of
-    S_p xor S_q.
+    holds its rows outside the hot set; ``u_sum`` (B,) the fixed-point sum of -log confidence;
+    ``symmetric_difference`` (B, B) int64 size of S_p xor S_q.
     """
 
     def __init__(
@@ -219,8 +216,8 @@ class _Beams:
         self.hot_sq = space.sq_norms if every else space.sq_norms[hot]
         self.hot_weight = None if self.weight is None else self.weight[hot]
         self.hot_log_conf = self.log_conf[hot]
-        self.upper = self.base_upper[self.origin][:, hot]
-        self.excluded = self.base_excluded[self.origin][:, hot]
+        self.upper = self.base_upper[self.origin[:, None], hot]  # (B, H), no (B, N) copy
+        self.excluded = self.base_excluded[self.origin[:, None], hot]
 
     def candidates(self, k: int) -> tuple[Tensor, Tensor]:
         """Every beam's hot scores (B, H) (-1 where excluded) and its k best candidates as
@@ -354,7 +351,7 @@ class _Beams:
                     upper[beam, beam_rows] = current
         seen[:, hot] = t
 
-    def rank_one(self) -> MinDistances:
+    def rank_one(self) -> MinDistanceState:
         """The best beam's min distances, whole (stale outside the hot set)."""
         origin = int(self.origin[0])
         upper = self.base_upper[origin].clone()
@@ -363,7 +360,7 @@ class _Beams:
         upper[self.hot] = self.upper[0]
         seen[self.hot] = self.step
         excluded[self.hot] = self.excluded[0]
-        return MinDistances.resume(self.space, upper, seen, ~excluded, self.paths()[0])
+        return MinDistanceState.resume(self.space, upper, seen, ~excluded, self.paths()[0])
 
 
 @dataclass(frozen=True)

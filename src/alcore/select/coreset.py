@@ -31,7 +31,7 @@ from alcore.select.distances import (
     in_feature_units,
     make_workspace,
 )
-from alcore.select.greedy import MinDistances, greedy
+from alcore.select.greedy import MinDistanceState, greedy
 from alcore.select.radii import Radii, radii_from_min_distance
 
 
@@ -99,9 +99,9 @@ def coreset_search(
 
     block_size: tile side of the initial min-distance pass (memory O(block_size^2)).
     prune: skip the work the picks do not need, exactly (the same picks and values): greedy
-    brings a point's min distance up to date only when it could be the next pick, beam search
-    skips rows the triangle inequality rules out. Default on for the CPU, off on CUDA where
-    one dense pass is cheaper than the host round trips it needs.
+    and beam search bring a point's min distance up to date only when it could be a pick or
+    a candidate (lazy updates). Default on for the CPU, off on CUDA where one dense pass is
+    cheaper than the host round trips they need.
     progress: called with Python ints (no device synchronisation of its own) as
     ``progress("min-distance", tiles done, tiles)`` after each tile of the first pass, then
     ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
@@ -140,7 +140,7 @@ def coreset_search(
     )
 
 
-def _radii_after(space: Workspace, distances: MinDistances, doubt: Tensor | None) -> Radii:
+def _radii_after(space: Workspace, distances: MinDistanceState, doubt: Tensor | None) -> Radii:
     """The radii after the picks, bringing up to date only the rows that attain them."""
     radius = distances.largest(None)
     if radius is None:

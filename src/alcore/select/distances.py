@@ -211,9 +211,15 @@ def lower_gap(space: Workspace, sq: Tensor, center_sq: Tensor) -> Tensor:
     return ((2.0 + 2.0**-10) * space.lower_gamma) * (sq + center_sq)
 
 
+def exact_to_points(points: Tensor, centers: Tensor) -> Tensor:
+    """Direct distances ``|x_r - c_j|``: (R, D), (J, D) -> (R, J). ``cdist`` computes each
+    pair alike whatever the shapes, so a pair's value never depends on its batch."""
+    return torch.cdist(points, centers, compute_mode="donot_use_mm_for_euclid_dist")
+
+
 def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
     """Direct distances ``|x_r - c|``: (R, D), (1, D) -> (R,), one memory-bound pass."""
-    return torch.cdist(points, center, compute_mode="donot_use_mm_for_euclid_dist").squeeze(1)
+    return exact_to_points(points, center).squeeze(1)
 
 
 def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Tensor:
@@ -228,9 +234,7 @@ def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Ten
         stop = min(start + max(step, 1), rows.shape[0])
         left = space.points.index_select(0, rows[start:stop])[:, None, :]  # (p, 1, D)
         right = space.points.index_select(0, centers[start:stop])[:, None, :]
-        out[start:stop] = torch.cdist(
-            left, right, compute_mode="donot_use_mm_for_euclid_dist"
-        ).view(-1)
+        out[start:stop] = exact_to_points(left, right).view(-1)  # batched: (p, 1, 1)
     return out
 
 

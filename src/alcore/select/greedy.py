@@ -9,10 +9,10 @@ N = 50,000, D = 512 on a CPU. But a pick only needs the largest score, and a min
 has not seen the latest centres is an upper bound of the current one (a minimum only falls).
 So with ``lazy=True`` each point keeps its min distance over the centres it has seen, and a
 pick brings up to date only the points whose stale score could still be the largest
-(:class:`MinDistances`): a few dozen rows a pick instead of N, and those against many centres
-at once, in one matrix product. Minima do not depend on the order of their terms, and every
-distance is the same direct value as in the literal pass, so both store the same values and
-make the same picks.
+(:class:`MinDistanceState`): a hot set of about a thousand rows a pick instead of N, the others
+in bulk and against many centres at once (a matrix product) when the hot set runs dry. Minima
+do not depend on the order of their terms, and every distance is the same direct value as in
+the literal pass, so both store the same values and make the same picks.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ import torch
 from torch import Tensor
 
 from alcore.select.distances import (
-    MinDistances as StartDistances,
-)
-from alcore.select.distances import (
+    MinDistances,
     ProgressFn,
     Workspace,
     exact_to_point,
     exact_to_point_pairs,
+    exact_to_points,
     lower_gap,
     lower_squared,
 )
@@ -45,7 +44,7 @@ _SCREEN_PAIRS = 1 << 20
 
 @dataclass(frozen=True)
 class _Hot:
-    """The rows :class:`MinDistances` keeps up to date at every pick.
+    """The rows :class:`MinDistanceState` keeps up to date at every pick.
 
     rows: (H,) ascending pool indices; points: (H, D) their features, gathered once; floor:
     () every available row outside ``rows`` has a stale score below it; weight: the score's
@@ -65,17 +64,17 @@ class GreedyTrace:
     picks: (b,) int64 pool indices in pick order.
     scores: (b,) the score (m or doubt * m) of each pick when it was picked.
     distances: every point's distance to the nearest labelled or picked point, up to date
-    where asked (:meth:`MinDistances.largest`, :meth:`MinDistances.exact`).
+    where asked (:meth:`MinDistanceState.largest`, :meth:`MinDistanceState.exact`).
     """
 
     picks: Tensor
     scores: Tensor
-    distances: MinDistances
+    distances: MinDistanceState
 
 
 def greedy(
     space: Workspace,
-    start: StartDistances,
+    start: MinDistances,
     labelled: Tensor,
     budget: int,
     doubt: Tensor | None,
@@ -90,7 +89,7 @@ def greedy(
     ``progress("picks", picks done, budget)`` after each pick. Inputs are assumed valid (see
     :func:`alcore.select.coreset`).
     """
-    distances = MinDistances.first(space, start.distance, labelled, budget, lazy)
+    distances = MinDistanceState.first(space, start.distance, labelled, budget, lazy)
     picks = torch.empty(budget, dtype=torch.int64, device=space.points.device)
     scores = torch.empty(budget, dtype=space.points.dtype, device=space.points.device)
     for step in range(budget):
@@ -105,7 +104,7 @@ def greedy(
     return GreedyTrace(picks, scores, distances)
 
 
-class MinDistances:
+class MinDistanceState:
     """Each point's min distance to the centres, brought up to date where it is needed.
 
     ``upper[k]`` is point k's min distance over the labelled set and the first ``seen[k]``
@@ -153,19 +152,19 @@ class MinDistances:
     @staticmethod
     def first(
         space: Workspace, start: Tensor, labelled: Tensor, budget: int, lazy: bool
-    ) -> MinDistances:
+    ) -> MinDistanceState:
         """Before the first pick: the labelled set's min distances ``start`` (N,)."""
         seen = torch.zeros(start.shape[0], dtype=torch.int64, device=start.device)
         picks = torch.empty(budget, dtype=torch.int64, device=start.device)
-        return MinDistances(space, start.clone(), seen, ~labelled, picks, 0, lazy)
+        return MinDistanceState(space, start.clone(), seen, ~labelled, picks, 0, lazy)
 
     @staticmethod
     def resume(
         space: Workspace, upper: Tensor, seen: Tensor, available: Tensor, picks: Tensor
-    ) -> MinDistances:
+    ) -> MinDistanceState:
         """A lazy search after the picks ``picks`` (t,) in order; ``upper``, ``seen`` and
         ``available`` (N,) are its state, updated in place."""
-        return MinDistances(space, upper, seen, available, picks, picks.shape[0], lazy=True)
+        return MinDistanceState(space, upper, seen, available, picks, picks.shape[0], lazy=True)
 
     def add_center(self, pick: int) -> None:
         """Make pool point ``pick`` a centre."""
@@ -263,11 +262,7 @@ class MinDistances:
 
     def _refresh_directly(self, rows: Tensor, first: int) -> None:
         """Lower ``upper[rows]`` with direct distances to the picks ``first:count``."""
-        direct = torch.cdist(
-            self.space.points[rows],
-            self.centers[first : self.count],
-            compute_mode="donot_use_mm_for_euclid_dist",
-        )  # (R, J): per pair the same values as exact_to_point
+        direct = exact_to_points(self.space.points[rows], self.centers[first : self.count])
         direct.masked_fill_(self._unseen(rows, first), float("inf"))
         self.upper[rows] = torch.minimum(self.upper[rows], direct.min(dim=1).values)
 

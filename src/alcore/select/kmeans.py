@@ -19,10 +19,10 @@ direct ``|x - c|`` to a few ulps of itself, never an ``N x N`` matrix. Each pick
 (:class:`_SeedingState`) is one matrix-vector product over the features: the rigorous lower
 limits of :func:`~alcore.select.distances.lower_squared` rule out every row whose direct
 distance, rounded, cannot drop below its current one; only the rows left (about those that do
-change) are computed directly. The greedy core-set's triangle-inequality pruning does not pay
-here: its bound keeps many more rows than change (distances concentrate), and gathering them
-costs more than the screen. The O(N) elementwise steps go by slices below ATen's parallel
-grain, so that a busy machine does not make each of them wait for a descheduled thread.
+change) are computed directly. (A triangle-inequality bound, tried first, kept many more rows
+than change, distances concentrate, and gathering them cost more than the screen.) The O(N)
+elementwise steps go by slices below ATen's parallel grain, so that a busy machine does not
+make each of them wait for a descheduled thread.
 
 **Lloyd assignment** (:func:`_assign`) goes by blocks of rows: a screen with the expanded
 product under the rigorous margin :func:`~alcore.select.distances.error_bound`, a float64
