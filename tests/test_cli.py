@@ -12,16 +12,16 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from alcore.catalog.datasets import DATASETS
+from alcore.catalog.models import BUILTINS, torchvision_model_names
+from alcore.catalog.strategies import KINDS
 from alcore.cli import main
-from alcore.data.registry import available_datasets
 from alcore.files import write_table
 from alcore.files.parquet import vector_column
-from alcore.models import registry as models
 from alcore.seeding import generator
 from alcore.select import Options, Pool, select
 from alcore.stages.labelled import write_labelled
 from alcore.stages.schemas import ACQUISITIONS, EMBEDDING
-from alcore.strategy_catalog import KINDS
 
 N_POOL, N_TEST, D, C = 120, 3, 8, 4
 SEED, ROUND = 3, 2  # in the embedding's metadata
@@ -164,7 +164,6 @@ def test_picks_are_the_engines(capsys, case, files, tmp_path, kind, inputs, opti
     assert picks(out) == engine(case, kind, 12, probs=with_probs, **options)
 
 
-@pytest.mark.skipif("bald" not in KINDS, reason="no bald kind in this checkout")
 def test_bald_reads_mc_probs(capsys, case, tmp_path):
     labelled = case[2]
     g = torch.Generator().manual_seed(1)
@@ -275,8 +274,6 @@ BAD_CALLS = [
 def test_bad_input_is_one_message_and_a_non_zero_exit(
     capsys, files, tmp_path, monkeypatch, changes, status, message
 ):
-    if changes.get("--strategy") == "bald" and "bald" not in KINDS:
-        pytest.skip("no bald kind in this checkout")
     root = files["features.npy"].parent
     if not (root / "names.parquet").exists():
         write_bad_files(root)
@@ -318,12 +315,11 @@ def test_listings_hold_every_registered_name(capsys):
     assert all(kind.reference in out for kind in KINDS.values())
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in models.available_models())
-    if hasattr(models, "torchvision_model_names"):
-        assert all(name in out for name in models.torchvision_model_names())
+    assert all(f"{name} " in out for name in BUILTINS)
+    assert all(name in out for name in torchvision_model_names())
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in available_datasets())
+    assert all(f"{name} " in out for name in DATASETS)
 
 
 def test_help_names_every_command_and_the_strategies_are_torch_free():

@@ -17,14 +17,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How each round's model is trained (paper Section 3, SPEC.md section 8)."""
+    """How each round's model is trained (paper Section 3, docs/method.md section 8)."""
 
-    model: str  # alcore.models registry name
+    model: str  # a model name of one of the forms of alcore.catalog.models
     epochs_first: int  # epochs of round 0 (the paper's "first pass")
     epochs_thereafter: int  # epochs of every later round
     lr: float  # Adam learning rate; other Adam settings are PyTorch's defaults
     batch_size: int = 64
-    pretrained: bool = False  # ImageNet weights (vgg16 only)
+    pretrained: bool = False  # published ImageNet weights (alcore.catalog.models)
     warm_start: bool = True  # start round r from round r-1's weights (optimiser always fresh)
     augment: bool = False  # random crop (padding 4) and horizontal flip of image batches
     precision: str = "fp32"  # "bf16": autocast the forward pass (fp32 keeps exact results)
@@ -37,7 +37,7 @@ class TrainSettings:
 class DatasetSettings:
     """One dataset of an experiment and its active-learning schedule."""
 
-    name: str  # alcore.data registry name
+    name: str  # a key of alcore.catalog.datasets.DATASETS
     train: TrainSettings
     initial_size: int  # random labels before round 0
     budget: int  # labels acquired per round
@@ -56,7 +56,7 @@ class DatasetSettings:
         content = dataclasses.asdict(self)
         for unrelated_to_training in ("data_dir", "download", "feature_dtype"):
             content.pop(unrelated_to_training)
-        from alcore.model_catalog import model_source_hash
+        from alcore.catalog.models import model_source_hash
 
         user_code = model_source_hash(self.train.model)  # None but for "package.module:fn"
         if user_code is not None:  # a user's model is code alcore's provenance cannot see
@@ -69,7 +69,7 @@ class StrategySettings:
     """A named acquisition strategy: an alcore.select kind and its options."""
 
     name: str  # e.g. "pweighted_beam20"
-    kind: str  # alcore.strategy_catalog.KINDS key (alcore.select.STRATEGIES runs it)
+    kind: str  # a key of alcore.catalog.strategies.KINDS
     weighted: bool = False
     beam_width: int = 1
     passes: int = 20  # bald only: stochastic forward passes
@@ -77,14 +77,14 @@ class StrategySettings:
     @property
     def needs_embedding(self) -> bool:
         """Reads the round's embedding (features, probabilities; random reads nothing)."""
-        from alcore.strategy_catalog import KINDS
+        from alcore.catalog.strategies import KINDS
 
         return bool(KINDS[self.kind].needs)
 
     @property
     def needs_model(self) -> bool:
         """Also runs the round's model itself (stochastic forward passes)."""
-        from alcore.strategy_catalog import KINDS
+        from alcore.catalog.strategies import KINDS
 
         return KINDS[self.kind].needs_model
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from alcore.catalog.datasets import DATASETS
 from alcore.data import load_dataset
-from alcore.dataset_catalog import OPTION_DEFAULTS
 
 
-@pytest.mark.parametrize("name", sorted(OPTION_DEFAULTS))
+@pytest.mark.parametrize("name", sorted(DATASETS))
 def test_a_job_accepts_exactly_the_options_the_config_check_accepts(name, tmp_path):
     # the config's options are checked before any job starts, against the torch-free catalog;
     # the job then loads the dataset through the registry: a config that passed the check must
@@ -21,7 +21,7 @@ def test_a_job_accepts_exactly_the_options_the_config_check_accepts(name, tmp_pa
     message = str(info.value)
     allowed = re.search(r"allowed: (\[.*\])", message)
     listed = ast.literal_eval(allowed.group(1)) if allowed else []
-    assert listed == sorted(OPTION_DEFAULTS[name]), message
+    assert listed == sorted(DATASETS[name].options), message
     assert allowed or "takes no options" in message
 
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from alcore.catalog.datasets import facts
 from alcore.data import DatasetUnavailableError, load_dataset
 from alcore.data.splits import stratified_split
-from alcore.dataset_catalog import input_shape, pool_size
 
 
 def features(n: int, d: int, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -47,8 +47,8 @@ def write_parquet(folder: Path, x: np.ndarray, y: np.ndarray, split=None, fixed=
     return {"path": "x.parquet"}
 
 
-def load(folder: Path, options: dict, seed: int = 0):
-    return load_dataset("features", data_dir=folder, seed=seed, options=options)
+def load(folder: Path, options: dict):
+    return load_dataset("features", data_dir=folder, options=options)
 
 
 def halves(n: int) -> np.ndarray:
@@ -87,11 +87,11 @@ def test_without_a_split_the_seeded_split_is_stratified(tmp_path, fmt):
     assert np.bincount(b.test_labels.numpy()).tolist() == [8, 8, 8]  # 20% of each class
 
 
-def test_the_split_depends_on_split_seed_not_on_the_experiment_seed(tmp_path):
+def test_the_split_depends_on_split_seed(tmp_path):
     x, y = features(90, 3)
     options = write_npy(tmp_path, x, y)
-    first = load(tmp_path, options, seed=0)
-    for again in (load(tmp_path, options, seed=0), load(tmp_path, options, seed=123)):
+    first = load(tmp_path, options)
+    for again in (load(tmp_path, options), load(tmp_path, {**options, "split_seed": 0})):
         assert torch.equal(again.pool_inputs, first.pool_inputs)
         assert torch.equal(again.test_inputs, first.test_inputs)
         assert torch.equal(again.pool_labels, first.pool_labels)
@@ -159,8 +159,8 @@ def test_pool_size_and_input_shape_from_headers_equal_the_loaded_bundle(tmp_path
     else:
         options = write_parquet(tmp_path, x, y, given, fixed=fmt == "parquet")
     b = load(tmp_path, options)
-    assert pool_size("features", options, tmp_path) == b.n_pool == (60 if split else 75)
-    assert input_shape("features", options, tmp_path) == b.input_shape == (7,)
+    assert facts("features", options, tmp_path).n_pool == b.n_pool == (60 if split else 75)
+    assert facts("features", options, tmp_path).input_shape == b.input_shape == (7,)
 
 
 def test_paths_may_be_absolute(tmp_path):
@@ -183,7 +183,7 @@ def test_a_million_rows_load_through_the_registry(tmp_path):
     b = load(tmp_path, options)
     assert b.n_pool == 990_000 and b.n_test == 10_000 and b.num_classes == 10
     assert float(b.pool_inputs[123_456, 0]) == 123_456.0 and float(b.test_inputs[0, 0]) == 990_000
-    assert pool_size("features", options, tmp_path) == 990_000
+    assert facts("features", options, tmp_path).n_pool == 990_000
 
 
 # --- refusals: each names the file and the fix --------------------------------------------
@@ -202,7 +202,7 @@ def test_missing_files_name_the_file_and_the_option(tmp_path):
     message = refusal(tmp_path, {"path": "x.npy", "labels": "y.npy"}, FileNotFoundError)
     assert "(option labels) does not exist" in message
     with pytest.raises(DatasetUnavailableError, match=r"option path"):
-        pool_size("features", {"path": "nope.parquet"}, tmp_path)
+        facts("features", {"path": "nope.parquet"}, tmp_path)
 
 
 @pytest.mark.parametrize(

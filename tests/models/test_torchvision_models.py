@@ -13,13 +13,10 @@ import torch
 import torchvision.models as tvm
 from torch import nn
 
+from alcore.catalog import models as model_catalog
+from alcore.catalog.models import BUILTINS, torchvision_model_names
 from alcore.files import save_checkpoint
-from alcore.models import (
-    WeightsUnavailableError,
-    available_models,
-    build_model,
-    torchvision_model_names,
-)
+from alcore.models import WeightsUnavailableError, build_model
 from alcore.models import pretrained as pretrained_mod
 from alcore.models import torchvision_models as tv_mod
 from alcore.models.torchvision_models import torchvision_architecture
@@ -71,7 +68,7 @@ def test_names_builtins_first_then_torchvision():
         names
     )
     assert "fasterrcnn_resnet50_fpn" not in names  # detection models are not classifiers
-    assert "vgg16" in names and "vgg16" in available_models()
+    assert "vgg16" in names and "vgg16" in BUILTINS
     # the builtin wins: alcore's VGG16Classifier, not the generic wrapper
     with torch.device("meta"):  # shapes only: no need for real weights
         model = build_model("vgg16", num_classes=3, input_shape=(3, 32, 32), seed=0)
@@ -201,7 +198,7 @@ def test_torchvisions_own_loading_quirks_apply(tmp_path, monkeypatch):
 
 
 def test_a_model_without_published_weights_refuses_pretrained(monkeypatch):
-    monkeypatch.setattr(tv_mod, "torchvision_weights", lambda name: None)
+    monkeypatch.setattr(model_catalog, "torchvision_has_weights", lambda name: False)
     with pytest.raises(ValueError, match="'resnet18' has no published weights; set pretrained"):
         build_model("resnet18", num_classes=3, input_shape=(3, 32, 32), seed=0, pretrained=True)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from alcore.catalog.models import model_source_hash
 from alcore.files import save_checkpoint
-from alcore.models import EmbeddingClassifier, build_model, check_model, model_source_hash
+from alcore.models import EmbeddingClassifier, build_model, check_model
 from alcore.models.user import InterfaceAdapter
 from alcore.models.wrapped import LastLinearClassifier
 from alcore.stages.train import model_from_checkpoint

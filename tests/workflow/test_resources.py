@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from alcore.settings import DatasetSettings, TrainSettings
-from alcore.workflow.resources import BASE_MB, STAGES, data_size, memory_mb
+from alcore.workflow.resources import BASE_MB, STAGES, data_facts, memory_mb
 
 
 def settings(name="cifar10", model="vgg16", **changes):
@@ -43,7 +43,7 @@ def test_image_folder_size_comes_from_the_files(tmp_path):
     for k in range(7):
         (tmp_path / "f" / "train" / "a").mkdir(parents=True, exist_ok=True)
         (tmp_path / "f" / "train" / "a" / f"{k}.png").write_bytes(b"")
-    found = data_size(settings("imagefolder", options={"root": "f", "image_size": 16},
+    found = data_facts(settings("imagefolder", options={"root": "f", "image_size": 16},
                                data_dir=str(tmp_path)))  # fmt: skip
     assert (found.n_pool + found.n_test, found.item_bytes) == (7, 3 * 16 * 16)
 

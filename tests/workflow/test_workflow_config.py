@@ -1,6 +1,8 @@
 import pytest
 
-from alcore.workflow.config import ConfigError, gpus_per_model_job, parse_config, pool_size
+from alcore.catalog.datasets import pool_size_from_config
+from alcore.workflow.config import ConfigError, gpus_per_model_job, parse_config
+from alcore.workflow.schema import SCHEMA_PATH
 
 
 def config(**dataset_changes):
@@ -57,10 +59,10 @@ def test_model_jobs_ask_for_a_gpu_as_configured(device, request_gpu, gpus):
 
 
 def test_pool_sizes_without_loading():
-    assert pool_size("digits", {}) == 1346
-    assert pool_size("blobs", {"n_pool": 300}) == 300
-    assert pool_size("cifar10", {}) == 50_000
-    assert pool_size("imagefolder", {}) is None
+    assert pool_size_from_config("digits", {}) == 1346
+    assert pool_size_from_config("blobs", {"n_pool": 300}) == 300
+    assert pool_size_from_config("cifar10", {}) == 50_000
+    assert pool_size_from_config("imagefolder", {}) is None
 
 
 def test_scale_settings_reach_the_typed_settings():
@@ -79,26 +81,26 @@ def test_scale_settings_reach_the_typed_settings():
         parse_config(config(augment=True))
 
 
-def test_schema_enums_match_the_registries():
-    # the schema lists the names a config may use; the registries are what the code runs:
-    # a name added to one side only fails here
-    from alcore.data import DATASETS
-    from alcore.dataset_catalog import OPTION_DEFAULTS
-    from alcore.models import MODELS
-    from alcore.select import STRATEGIES
+def test_schema_enums_are_the_catalogues():
+    # the schema's names are filled in from the catalogue: a name there is a name here
+    from alcore.catalog.datasets import DATASETS
+    from alcore.catalog.strategies import KINDS, OPTION_DEFAULTS
     from alcore.workflow.draw import FIGURES
-    from alcore.workflow.schema import enum_of, load_schema
+    from alcore.workflow.schema import _load, enum_of, load_schema
 
     schema = load_schema()
     dataset = ("experiments", "*", "datasets", "*")
-    assert set(enum_of(schema, "strategies", "*", "kind")) == set(STRATEGIES)
-    # model: takes any torchvision or "package.module:function" name, so no enum; its
-    # description names every builtin
-    model = schema["properties"]["experiments"]["additionalProperties"]["properties"]
-    model = model["datasets"]["additionalProperties"]["properties"]["model"]
-    assert "enum" not in model and all(name in model["description"] for name in MODELS)
-    assert set(enum_of(schema, *dataset, "dataset")) == set(DATASETS) == set(OPTION_DEFAULTS)
+    assert enum_of(schema, "strategies", "*", "kind") == tuple(sorted(KINDS))
+    assert enum_of(schema, *dataset, "dataset") == tuple(sorted(DATASETS))
     assert set(enum_of(schema, "experiments", "*", "figures", "[]")) == set(FIGURES)
+    strategy = schema["properties"]["strategies"]["additionalProperties"]["properties"]
+    assert {o: strategy[o]["default"] for o in OPTION_DEFAULTS} == OPTION_DEFAULTS
+    # and the file itself holds none of them: the catalogue is their one place
+    raw = _load(SCHEMA_PATH)["properties"]["strategies"]["additionalProperties"]["properties"]
+    assert "enum" not in raw["kind"] and not any("default" in raw[o] for o in OPTION_DEFAULTS)
+    # model: any torchvision or "package.module:function" name, so no enum
+    model = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    assert "enum" not in model["datasets"]["additionalProperties"]["properties"]["model"]
 
 
 def test_defaults_come_from_the_schema():

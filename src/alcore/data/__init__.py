@@ -1,7 +1,8 @@
 """Datasets for alcore: every dataset becomes a `DatasetBundle` held in memory.
 
 Pool item ``i`` is row ``i`` of ``bundle.pool_inputs``; that row index is the stable identity every
-file of the pipeline stores. `load_dataset` is the entry point; `DATASETS` lists the loaders.
+file of the pipeline stores. `load_dataset` is the entry point; :mod:`alcore.catalog.datasets`
+lists the datasets.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from alcore.data.errors import DatasetUnavailableError
 
 # imported on first use: torch-free jobs read image folders' listings through this package
 _EXPORTS = {
-    "DATASETS": "alcore.data.registry",
     "DatasetBundle": "alcore.data.bundle",
-    "DatasetLoader": "alcore.data.registry",
-    "available_datasets": "alcore.data.registry",
     "load_dataset": "alcore.data.registry",
 }
 
@@ -27,11 +25,4 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(_EXPORTS[name]), name)
 
 
-__all__ = [
-    "DATASETS",
-    "DatasetBundle",
-    "DatasetLoader",
-    "DatasetUnavailableError",
-    "available_datasets",
-    "load_dataset",
-]
+__all__ = ["DatasetBundle", "DatasetUnavailableError", "load_dataset"]

@@ -18,21 +18,20 @@ from alcore.data.bundle import DatasetBundle
 from alcore.data.normalise import channel_stats, normalise_channels
 from alcore.data.options import float_option, resolve_options
 from alcore.data.splits import stratified_split
-from alcore.dataset_catalog import DIGITS_DEFAULTS
 
 DIGITS_SPLIT_SEED = 0  # fixed on purpose: see the module docstring
 
 
 def load_digits_bundle(
-    *, data_dir: Path, download: bool, seed: int, options: Mapping[str, object]
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load the digits as a `DatasetBundle` with inputs (N, 1, 8, 8) float32.
 
     With the default ``test_fraction=0.25`` the pool holds 1346 images and the test set 451.
-    ``data_dir``, ``download`` and ``seed`` are unused (the data ship with scikit-learn and the
+    ``data_dir`` and ``download`` are unused (the data ship with scikit-learn and the
     split is fixed).
     """
-    opts = resolve_options("digits", options, DIGITS_DEFAULTS)
+    opts = resolve_options("digits", options)
     test_fraction = float_option("digits", opts, "test_fraction", low=0.0, high=1.0)
     pixels, target = read_digits()
     images = torch.from_numpy(pixels).to(torch.float32).div_(16.0)  # (1797, 64) in [0, 1]

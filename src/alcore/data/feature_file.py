@@ -4,7 +4,8 @@ Torch-free (NumPy and pyarrow only), so that the workflow reads a file's pool si
 shape from its header without importing torch. :mod:`alcore.data.features` turns what this
 module reads into a `DatasetBundle`.
 
-Two formats, chosen by the file's suffix (options: ``alcore.dataset_catalog.FEATURES_DEFAULTS``):
+Two formats, chosen by the file's suffix (options: the ``features`` entry of
+``alcore.catalog.datasets.DATASETS``):
 
 * ``.npy``: a C-ordered (N, D) float array, memory-mapped (``np.load(mmap_mode="c")``, never
   pickled), with the labels in a second ``.npy`` of (N,) integers (option ``labels``) and an
@@ -39,10 +40,10 @@ from typing import Any
 
 import numpy as np
 
+from alcore.catalog.datasets import Facts, with_defaults
 from alcore.data.errors import DatasetUnavailableError
 from alcore.data.options import float_option, int_option, resolve_options, str_option
 from alcore.data.splits import stratified_split
-from alcore.dataset_catalog import FEATURES_DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def feature_source(data_dir: str | Path, options: Mapping[str, object] | None) -
     Raises:
         ValueError: an unknown option, a bad value, or an option of the other format.
     """
-    opts = resolve_options("features", options, FEATURES_DEFAULTS)
+    opts = resolve_options("features", options)
+    defaults = with_defaults("features", {})
     if opts["path"] is None:
         raise ValueError(
             "dataset 'features' needs the option `path`: a .npy (N, D) float array or a .parquet "
@@ -120,7 +122,7 @@ def feature_source(data_dir: str | Path, options: Mapping[str, object] | None) -
         labels = _under(data_dir, str_option("features", opts, "labels"))
         if opts["split"] is not None:
             split = _under(data_dir, str_option("features", opts, "split"))
-        changed = [key for key in columns if opts[key] != FEATURES_DEFAULTS[key]]
+        changed = [key for key in columns if opts[key] != defaults[key]]
         if changed:
             raise ValueError(
                 f"dataset 'features': option(s) {changed} name parquet columns, but {path} is a "
@@ -142,7 +144,7 @@ def feature_source(data_dir: str | Path, options: Mapping[str, object] | None) -
         features_column=str_option("features", opts, "features_column"),
         label_column=str_option("features", opts, "label_column"),
         split_column=str_option("features", opts, "split_column"),
-        explicit_split_column=opts["split_column"] != FEATURES_DEFAULTS["split_column"],
+        explicit_split_column=opts["split_column"] != defaults["split_column"],
         test_fraction=float_option("features", opts, "test_fraction", low=0.0, high=1.0),
         split_seed=int_option("features", opts, "split_seed", minimum=0),
         class_names=_class_names(opts["class_names"]),
@@ -176,6 +178,15 @@ def feature_dim(source: FeatureSource) -> tuple[int, int]:
 
     parquet = pq.ParquetFile(source.path)
     return parquet.metadata.num_rows, _parquet_dim(source, parquet)
+
+
+def feature_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+    """Sizes from the header, the labels and the split (the catalogue's facts; no feature is
+    read). Float32 in memory whatever the file stores."""
+    source = feature_source(data_dir, options)
+    n, d = feature_dim(source)
+    n_pool = int(read_rows(source).pool.shape[0])
+    return Facts(n_pool, n - n_pool, (d,), 4 * d)
 
 
 def read_rows(source: FeatureSource) -> Rows:

@@ -23,11 +23,11 @@ from alcore.data.feature_file import feature_source, read_features
 
 
 def load_features(
-    *, data_dir: Path, download: bool, seed: int, options: Mapping[str, object]
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load a features file as a `DatasetBundle` with inputs (P, D) and (M, D) float32.
 
-    ``download`` and ``seed`` are unused: the split is fixed by the file or by ``split_seed``.
+    ``download`` is unused: the split is fixed by the file or by ``split_seed``.
     The same file and options always give identical tensors.
 
     Raises:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from alcore.catalog.datasets import Facts
 from alcore.data.image_cache import LAYOUT, folder_labels, load_image_folder
 from alcore.data.options import float_option, int_option, resolve_options, str_option
 from alcore.data.splits import stratified_split
-from alcore.dataset_catalog import IMAGEFOLDER_DEFAULTS
 from alcore.progress import Progress
 
 if TYPE_CHECKING:
@@ -41,12 +41,12 @@ class _Settings:
 
 
 def load_imagefolder(
-    *, data_dir: Path, download: bool, seed: int, options: Mapping[str, object]
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load a folder of class sub-folders as a `DatasetBundle`.
 
     Returns uint8 inputs (N, 3, image_size, image_size) with the pool's per-channel pixel
-    statistics. ``download`` and ``seed`` are unused.
+    statistics. ``download`` is unused.
     """
     import torch  # here: the pool size (below) is read by torch-free jobs
 
@@ -92,8 +92,19 @@ def imagefolder_pool_size(*, data_dir: Path, options: Mapping[str, object]) -> i
     return int(pool.shape[0])
 
 
+def imagefolder_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+    """Sizes from the folder's listing alone (the catalogue's facts; no image is decoded)."""
+    settings = _settings(data_dir, options)
+    n_pool = imagefolder_pool_size(data_dir=data_dir, options=options)
+    train, _ = folder_labels(settings.root / "train")
+    test = settings.root / "test"
+    n_test = int(folder_labels(test)[0].shape[0]) if test.is_dir() else train.shape[0] - n_pool
+    shape = (3, settings.size, settings.size)
+    return Facts(n_pool, int(n_test), shape, 3 * settings.size * settings.size)
+
+
 def _settings(data_dir: Path, options: Mapping[str, object]) -> _Settings:
-    opts = resolve_options("imagefolder", options, IMAGEFOLDER_DEFAULTS)
+    opts = resolve_options("imagefolder", options)
     if opts["root"] is None:
         raise ValueError(
             "dataset 'imagefolder' needs the option `root`: the folder under data_dir laid out "

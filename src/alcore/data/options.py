@@ -1,24 +1,20 @@
 """Dataset options: reject unknown keys, fill defaults, and read typed values with clear errors.
 
-Each loader declares every option it accepts with its default; `resolve_options` is the only place
-where a user's option mapping meets those declarations.
+Every option a dataset accepts, with its default, is in its catalogue entry
+(:data:`alcore.catalog.datasets.DATASETS`); `resolve_options` is where a loader meets them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from alcore.catalog.datasets import with_defaults
 
-def resolve_options(
-    dataset: str, given: Mapping[str, object] | None, defaults: Mapping[str, object]
-) -> dict[str, object]:
-    """Return ``defaults`` overridden by ``given``; unknown keys raise ``ValueError``."""
-    given = dict(given or {})
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        allowed = f"allowed: {sorted(defaults)}" if defaults else "it takes no options"
-        raise ValueError(f"unknown option(s) {unknown} for dataset {dataset!r}; {allowed}")
-    return {**defaults, **given}
+
+def resolve_options(dataset: str, given: Mapping[str, object] | None) -> dict[str, object]:
+    """The catalogue's defaults of ``dataset`` overridden by ``given``; unknown keys raise
+    ``ValueError``."""
+    return with_defaults(dataset, given)
 
 
 def int_option(dataset: str, options: Mapping[str, object], key: str, *, minimum: int) -> int:

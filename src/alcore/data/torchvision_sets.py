@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from alcore.catalog.datasets import Location, entry, unavailable_message
 from alcore.data.bundle import DatasetBundle
 from alcore.data.errors import DatasetUnavailableError
 from alcore.data.options import resolve_options
-from alcore.dataset_catalog import LOCATIONS, TORCHVISION_DEFAULTS, Location, unavailable_message
 
 # The torchvision class behind each dataset. Tests swap an entry for a subclass without md5 sums.
 # name -> torchvision dataset class; filled on first use (torchvision is slow to import) and
@@ -38,6 +38,12 @@ def dataset_class(name: str) -> type[Any]:
 
         DATASET_CLASSES.update({"cifar10": CIFAR10, "cifar100": CIFAR100, "svhn": SVHN})
     return DATASET_CLASSES[name]
+
+
+def _location(name: str) -> Location:
+    location = entry(name).location
+    assert location is not None, f"the catalogue gives {name} torchvision's files"
+    return location
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def _svhn_arrays(ds: Any) -> tuple[np.ndarray, np.ndarray]:
 
 SOURCES: dict[str, _Source] = {
     "cifar10": _Source(
-        location=LOCATIONS["cifar10"],
+        location=_location("cifar10"),
         mean=(0.4914, 0.4822, 0.4465),
         std=(0.2470, 0.2435, 0.2616),
         open=_open_cifar,
@@ -80,7 +86,7 @@ SOURCES: dict[str, _Source] = {
         class_names=lambda ds: tuple(str(c) for c in ds.classes),
     ),
     "cifar100": _Source(
-        location=LOCATIONS["cifar100"],
+        location=_location("cifar100"),
         mean=(0.5071, 0.4865, 0.4409),
         std=(0.2673, 0.2564, 0.2762),
         open=_open_cifar,
@@ -88,7 +94,7 @@ SOURCES: dict[str, _Source] = {
         class_names=lambda ds: tuple(str(c) for c in ds.classes),
     ),
     "svhn": _Source(
-        location=LOCATIONS["svhn"],
+        location=_location("svhn"),
         mean=(0.4377, 0.4438, 0.4728),
         std=(0.1980, 0.2010, 0.1970),
         open=_open_svhn,
@@ -103,7 +109,6 @@ def load_torchvision(
     *,
     data_dir: Path,
     download: bool,
-    seed: int,
     options: Mapping[str, object],
 ) -> DatasetBundle:
     """Load ``cifar10``, ``cifar100`` or ``svhn`` as a `DatasetBundle`.
@@ -112,9 +117,8 @@ def load_torchvision(
     uint8, normalised per batch with the train split's fixed per-channel mean/std; labels
     int64. Rows keep torchvision's order, so pool index i is the i-th training image of the
     official files.
-    ``seed`` is unused: the official split is fixed.
     """
-    resolve_options(name, options, TORCHVISION_DEFAULTS)
+    resolve_options(name, options)
     source = SOURCES[name]
     cls = dataset_class(name)
     data_dir = Path(data_dir)
@@ -145,3 +149,20 @@ def load_torchvision(
         pixel_mean=source.mean,
         pixel_std=source.std,
     )
+
+
+def load_cifar10(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
+    """CIFAR10's official files (:func:`load_torchvision`)."""
+    return load_torchvision("cifar10", data_dir=data_dir, download=download, options=options)
+
+
+def load_cifar100(
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
+) -> DatasetBundle:
+    """CIFAR100's official files (:func:`load_torchvision`)."""
+    return load_torchvision("cifar100", data_dir=data_dir, download=download, options=options)
+
+
+def load_svhn(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
+    """SVHN's official files (:func:`load_torchvision`)."""
+    return load_torchvision("svhn", data_dir=data_dir, download=download, options=options)

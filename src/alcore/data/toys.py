@@ -23,7 +23,6 @@ import torch
 
 from alcore.data.bundle import DatasetBundle
 from alcore.data.options import float_option, int_option, resolve_options
-from alcore.dataset_catalog import BLOBS_DEFAULTS, QUADRANTS_DEFAULTS
 
 QUADRANT_NAMES = ("Q1 (+,+)", "Q2 (-,+)", "Q3 (-,-)", "Q4 (+,-)")
 
@@ -56,13 +55,13 @@ def sample_quadrants(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 
 
 def load_blobs(
-    *, data_dir: Path, download: bool, seed: int, options: Mapping[str, object]
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Gaussian clusters as a `DatasetBundle`: inputs (n_pool, 2) and (n_test, 2) float32.
 
-    ``data_dir``, ``download`` and ``seed`` are unused; ``data_seed`` fixes the data.
+    ``data_dir`` and ``download`` are unused; ``data_seed`` fixes the data.
     """
-    opts = resolve_options("blobs", options, BLOBS_DEFAULTS)
+    opts = resolve_options("blobs", options)
     n_pool = int_option("blobs", opts, "n_pool", minimum=1)
     n_test = int_option("blobs", opts, "n_test", minimum=1)
     centers = int_option("blobs", opts, "centers", minimum=2)
@@ -76,13 +75,13 @@ def load_blobs(
 
 
 def load_quadrants(
-    *, data_dir: Path, download: bool, seed: int, options: Mapping[str, object]
+    *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """The quadrant task as a `DatasetBundle`: inputs (n_pool, 2) and (n_test, 2) float32.
 
-    ``data_dir``, ``download`` and ``seed`` are unused; ``data_seed`` fixes the data.
+    ``data_dir`` and ``download`` are unused; ``data_seed`` fixes the data.
     """
-    opts = resolve_options("quadrants", options, QUADRANTS_DEFAULTS)
+    opts = resolve_options("quadrants", options)
     n_pool = int_option("quadrants", opts, "n_pool", minimum=1)
     n_test = int_option("quadrants", opts, "n_test", minimum=1)
     rng = np.random.default_rng(int_option("quadrants", opts, "data_seed", minimum=0))

@@ -9,24 +9,12 @@ deterministically from a seed; `check_model` checks a name and an input shape be
 from alcore.models.base import EmbeddingClassifier, logits_and_features
 from alcore.models.check import check_model
 from alcore.models.pretrained import WeightsUnavailableError
-from alcore.models.registry import (
-    MODELS,
-    ModelEntry,
-    available_models,
-    build_model,
-    model_source_hash,
-    torchvision_model_names,
-)
+from alcore.models.registry import build_model
 
 __all__ = [
-    "MODELS",
     "EmbeddingClassifier",
-    "ModelEntry",
     "WeightsUnavailableError",
-    "available_models",
     "build_model",
     "check_model",
     "logits_and_features",
-    "model_source_hash",
-    "torchvision_model_names",
 ]

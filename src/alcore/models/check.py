@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from alcore.model_catalog import known_models_hint, model_kind, pretrained_problem
+from alcore.catalog.models import known_models_hint, model_kind, pretrained_problem
 from alcore.models.base import EmbeddingClassifier
-from alcore.models.registry import MODELS
+from alcore.models.registry import builtin_builder
 from alcore.models.torchvision_models import torchvision_architecture
 from alcore.models.user import check_user_model
 
@@ -65,7 +65,7 @@ def check_model(
         def build() -> EmbeddingClassifier:
             if kind == "torchvision":
                 return torchvision_architecture(name, num_classes, pretrained=pretrained)
-            return MODELS[name].build(
+            return builtin_builder(name)(
                 num_classes=num_classes,
                 input_shape=shape,
                 pretrained=False,  # same architecture, nothing loaded

@@ -8,10 +8,25 @@ at once instead of hanging on a download.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """Where a model's published weights come from."""
+
+    what: str  # names them in messages, e.g. "ResNet18_Weights.IMAGENET1K_V1"
+    url: str  # the download address; its last part is the file name looked for on disk
+    fetch_command: str  # a shell command that puts the file in torch hub's cache
+
+    @property
+    def file_name(self) -> str:
+        """e.g. ``resnet18-f37072fd.pth``."""
+        return self.url.rsplit("/", 1)[-1]
 
 
 class WeightsUnavailableError(FileNotFoundError):

@@ -1,53 +1,37 @@
 """The model registry and `build_model`, the one entry point the pipeline calls.
 
-A name resolves, in this order, to an alcore builtin (`MODELS`), a torchvision classification
+A name resolves, in this order, to an alcore builtin, a torchvision classification
 model (`alcore.models.torchvision_models`) or a user's ``"package.module:function"``
-(`alcore.models.user`); see `alcore.model_catalog`. `check_model` (in `alcore.models.check`)
+(`alcore.models.user`); see `alcore.catalog.models`. `check_model` (in `alcore.models.check`)
 verifies a name and an input shape before any job starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import torch
 
-from alcore.model_catalog import (
-    BUILTIN_PRETRAINED,
+from alcore.catalog.models import (
+    BUILTINS,
     known_models_hint,
     model_kind,
-    model_source_hash,
     pretrained_problem,
 )
+from alcore.catalog.refs import resolve
 from alcore.models.base import EmbeddingClassifier
-from alcore.models.linear import LinearClassifier
-from alcore.models.mlp import MLP
-from alcore.models.small import SmallCNN
+from alcore.models.pretrained import WeightsSource
 from alcore.models.torchvision_models import (
-    WeightsSource,
     build_torchvision,
     torchvision_architecture,
-    torchvision_model_names,
     torchvision_weights,
 )
 from alcore.models.user import build_user
-from alcore.models.vgg import VGG16_FETCH, build_vgg16, vgg16_url
 
-__all__ = [
-    "MODELS",
-    "ModelBuilder",
-    "ModelEntry",
-    "available_models",
-    "build_model",
-    "model_source_hash",
-    "resolve_builder",
-    "torchvision_model_names",
-    "weights_source",
-]
+__all__ = ["ModelBuilder", "build_model", "builtin_builder", "resolve_builder", "weights_source"]
 
 
 class ModelBuilder(Protocol):
@@ -64,16 +48,8 @@ class ModelBuilder(Protocol):
     ) -> EmbeddingClassifier: ...
 
 
-@dataclass(frozen=True)
-class ModelEntry:
-    """One registry entry."""
-
-    build: ModelBuilder
-    summary: str  # one line for listings
-
-
 def _without_weights(
-    name: str, model: Callable[[tuple[int, ...], int], EmbeddingClassifier]
+    name: str, model: Callable[..., EmbeddingClassifier], arguments: Mapping[str, object]
 ) -> ModelBuilder:
     """A builder for a model that has no pretrained weights (``pretrained=True`` is refused)."""
 
@@ -87,40 +63,18 @@ def _without_weights(
     ) -> EmbeddingClassifier:
         if pretrained:
             raise ValueError(f"model {name!r} has no pretrained weights; set pretrained=False")
-        return model(input_shape, num_classes)
+        return model(input_shape, num_classes, **arguments)
 
     return build
 
 
-# alcore's builtins; a name added here goes into alcore.model_catalog.BUILTIN_PRETRAINED too
-# (the torch-free config check reads that), which the check below enforces.
-MODELS: dict[str, ModelEntry] = {
-    "vgg16": ModelEntry(build_vgg16, "torchvision VGG16, optional ImageNet weights, 4096 features"),
-    "small_cnn": ModelEntry(
-        _without_weights("small_cnn", SmallCNN), "3 conv layers + 64-unit hidden layer, fast on CPU"
-    ),
-    "small_cnn_dropout": ModelEntry(
-        _without_weights("small_cnn_dropout", partial(SmallCNN, dropout=0.5)),
-        "small_cnn with dropout 0.5 before the head (a model for bald's passes)",
-    ),
-    "mlp": ModelEntry(
-        _without_weights("mlp", MLP), "2 hidden layers of 64 with ReLU, for the 2-D toys"
-    ),
-    "linear": ModelEntry(
-        _without_weights("linear", LinearClassifier),
-        "one linear layer on the flattened input; features = the inputs (precomputed features)",
-    ),
-}
-if set(MODELS) != set(BUILTIN_PRETRAINED):
-    raise RuntimeError(
-        f"alcore.models.registry.MODELS {sorted(MODELS)} and alcore.model_catalog."
-        f"BUILTIN_PRETRAINED {sorted(BUILTIN_PRETRAINED)} must name the same builtins"
-    )
-
-
-def available_models() -> tuple[str, ...]:
-    """alcore's builtin model names, sorted (`torchvision_model_names` lists torchvision's)."""
-    return tuple(sorted(MODELS))
+def builtin_builder(name: str) -> ModelBuilder:
+    """The builder of the builtin ``name`` (:data:`alcore.catalog.models.BUILTINS`)."""
+    entry = BUILTINS[name]
+    built = resolve(entry.builder)
+    if entry.weights is not None:
+        return cast(ModelBuilder, built)
+    return _without_weights(name, built, entry.arguments)
 
 
 def resolve_builder(name: str) -> ModelBuilder:
@@ -129,8 +83,8 @@ def resolve_builder(name: str) -> ModelBuilder:
     Raises:
         ValueError: an unknown name, listing the known ones.
     """
-    if name in MODELS:
-        return MODELS[name].build
+    if name in BUILTINS:
+        return builtin_builder(name)
     kind = model_kind(name)
     if kind == "torchvision":
         return partial(build_torchvision, name)
@@ -141,8 +95,9 @@ def resolve_builder(name: str) -> ModelBuilder:
 
 def weights_source(name: str) -> WeightsSource | None:
     """Where the pretrained weights of model ``name`` come from; None when it has none."""
-    if name == "vgg16":
-        return WeightsSource("VGG16", vgg16_url(), VGG16_FETCH)
+    if name in BUILTINS:
+        weights = BUILTINS[name].weights
+        return None if weights is None else cast(WeightsSource, resolve(weights)())
     if model_kind(name) == "torchvision":
         return torchvision_weights(name)
     return None
@@ -165,8 +120,9 @@ def build_model(
     RNG state is left exactly as it was and the result does not depend on it.
 
     Args:
-        name: one of `available_models()`, a torchvision classification model name
-            (`torchvision_model_names()`) or ``"package.module:function"``.
+        name: a builtin (`alcore.catalog.models.BUILTINS`), a torchvision classification
+            model name (`alcore.catalog.models.torchvision_model_names()`) or
+            ``"package.module:function"``.
         num_classes: C >= 2, the width of the logits.
         input_shape: the shape of one input item, e.g. (3, 32, 32), (1, 8, 8) or (2,).
         seed: fixes every randomly initialised weight.
@@ -212,7 +168,7 @@ def _pretrained_architecture(
     problem = pretrained_problem(name)
     if problem is not None:
         raise ValueError(problem)
-    if name not in MODELS and model_kind(name) == "torchvision":
+    if name not in BUILTINS and model_kind(name) == "torchvision":
         return torchvision_architecture(name, num_classes, pretrained=True)
     # builtins (vgg16): loading weights does not change the architecture
     return build(

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from torch import Tensor, nn
 
-from alcore.models.pretrained import load_checkpoint
+from alcore.catalog.models import pretrained_problem
+from alcore.models.pretrained import WeightsSource, load_checkpoint
 from alcore.models.wrapped import LastLinearClassifier
 
 # Constructor arguments torchvision's builders take for a model trained from scratch.
@@ -32,28 +32,6 @@ _SCRATCH_KWARGS: dict[str, dict[str, Any]] = {
     "googlenet": {"aux_logits": False, "init_weights": True},  # init_weights: silence a warning
     "inception_v3": {"aux_logits": False, "init_weights": True},
 }
-
-
-def torchvision_model_names() -> tuple[str, ...]:
-    """torchvision's classification models, sorted (``list_models(module=torchvision.models)``);
-    detection, segmentation, video and quantized models are not among them."""
-    import torchvision.models as tvm
-
-    return tuple(sorted(tvm.list_models(module=tvm)))
-
-
-@dataclass(frozen=True)
-class WeightsSource:
-    """Where a model's published weights come from."""
-
-    what: str  # names them in messages, e.g. "ResNet18_Weights.IMAGENET1K_V1"
-    url: str  # the download address; its last part is the file name looked for on disk
-    fetch_command: str  # a shell command that puts the file in torch hub's cache
-
-    @property
-    def file_name(self) -> str:
-        """e.g. ``resnet18-f37072fd.pth``."""
-        return self.url.rsplit("/", 1)[-1]
 
 
 def torchvision_weights(name: str) -> WeightsSource | None:
@@ -69,20 +47,6 @@ def torchvision_weights(name: str) -> WeightsSource | None:
         "weights='DEFAULT')\""
     )
     return WeightsSource(str(weights), str(weights.url), command)
-
-
-def torchvision_pretrained_problem(name: str) -> str | None:
-    """Why ``pretrained=True`` cannot work for ``name`` (unknown, no weights), else None."""
-    from alcore.model_catalog import known_models_hint
-
-    if name not in torchvision_model_names():
-        return f"unknown model {name!r}; {known_models_hint()}"
-    if torchvision_weights(name) is None:
-        return (
-            f"torchvision model {name!r} has no published weights; set pretrained: false or "
-            "choose a model that has them"
-        )
-    return None
 
 
 def torchvision_architecture(
@@ -134,7 +98,7 @@ def build_torchvision(
 
     if not pretrained:
         return torchvision_architecture(name, num_classes, pretrained=False)
-    problem = torchvision_pretrained_problem(name)
+    problem = pretrained_problem(name)
     if problem is not None:
         raise ValueError(problem)
     source = torchvision_weights(name)

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from alcore.model_catalog import USER_MODEL_FORM, is_user_model
+from alcore.catalog.models import USER_MODEL_FORM, is_user_model
 from alcore.models.base import EmbeddingClassifier
 from alcore.models.wrapped import LastLinearClassifier
 

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from alcore.models.base import EmbeddingClassifier
-from alcore.models.pretrained import load_checkpoint
+from alcore.models.pretrained import WeightsSource, load_checkpoint
 
 VGG16_FILE = "vgg16-397923af.pth"  # torchvision's VGG16_Weights.IMAGENET1K_V1 file
 VGG16_FETCH = "python -c \"import torchvision; torchvision.models.vgg16(weights='IMAGENET1K_V1')\""
@@ -82,6 +82,11 @@ def vgg16_url() -> str:
 
     url: str = VGG16_Weights.IMAGENET1K_V1.url
     return url
+
+
+def vgg16_weights() -> WeightsSource:
+    """Where VGG16's ImageNet weights come from."""
+    return WeightsSource("VGG16", vgg16_url(), VGG16_FETCH)
 
 
 def vgg16(**kwargs: Any) -> Any:

@@ -3,7 +3,7 @@
 >>> from alcore.select import coreset
 >>> picks = coreset(features, labelled, budget, doubt=None, weighted=False, beam_width=1)
 
-See SPEC.md sections 1-7 for the semantics (tie-breaks included).
+See docs/method.md sections 1-7 for the semantics (tie-breaks included).
 """
 
 from alcore.select._checks import InputError, check_features, check_probs
@@ -18,11 +18,11 @@ from alcore.select.baselines import (
 )
 from alcore.select.coreset import CoresetResult, coreset, coreset_search
 from alcore.select.distances import MinDistances, ProgressFn, min_distances
+from alcore.select.pool import Options, Pool, Selection
 from alcore.select.radii import Radii, coreset_radii
-from alcore.select.strategies import STRATEGIES, Options, Pool, Selection, select
+from alcore.select.strategies import select
 
 __all__ = [
-    "STRATEGIES",
     "CoresetResult",
     "InputError",
     "MinDistances",

@@ -1,21 +1,24 @@
-"""One small registry of acquisition strategies behind a single ``select`` call.
+"""One ``select`` call for every strategy kind, and the kinds whose kernels live elsewhere.
 
-The kinds, what each reads and where it comes from are listed in
-:data:`alcore.strategy_catalog.KINDS` (torch-free); :data:`STRATEGIES` maps the same names to the
-code. ``coreset`` takes the options ``weighted`` and ``beam_width``. Every kind returns the same
-:class:`Selection`, with the core-set radii before and after the picks whenever features are
-given, so that all strategies can be compared on the same diagnostics.
+The kinds, what each reads, which options it takes and the function that runs it are
+catalogued in :data:`alcore.catalog.strategies.KINDS`. :func:`select` checks the pool against
+the entry and calls that function. Every kind returns the same :class:`Selection`, with the
+core-set radii before and after the picks whenever features are given, so that all strategies
+can be compared on the same diagnostics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import SupportsIndex
+from dataclasses import replace
+from functools import cache
+from typing import SupportsIndex, cast
 
 import torch
 from torch import Tensor
 
+from alcore.catalog.refs import resolve
+from alcore.catalog.strategies import KINDS, OPTION_DEFAULTS, options_apply, refused_options
 from alcore.select import baselines
 from alcore.select._checks import (
     check_beam_width,
@@ -29,84 +32,16 @@ from alcore.select._checks import (
 )
 from alcore.select.badge import _badge
 from alcore.select.bald import _bald_scores
-from alcore.select.coreset import coreset_search, mean_log_confidence
-from alcore.select.distances import (
-    DEFAULT_BLOCK_SIZE,
-    ProgressFn,
-    _min_distances,
-    in_feature_units,
-    make_workspace,
-)
+from alcore.select.coreset import coreset_search
 from alcore.select.kmeans import _kmeans_selection
-from alcore.select.radii import Radii, radii_from_min_distance
+from alcore.select.pool import Options, Pool, Selection, Strategy, need, with_diagnostics
 from alcore.select.typiclust import _typiclust
-from alcore.strategy_catalog import KINDS
+
+__all__ = ["Options", "Pool", "Selection", "Strategy", "select", "strategy_of"]
 
 
-@dataclass(frozen=True)
-class Pool:
-    """What a strategy may look at.
-
-    labelled: (N,) bool. features: (N, D) embeddings or None. probs: (N, C) softmax or None.
-    mc_probs: (T, N, C) softmax of T stochastic forward passes (dropout active) or None.
-    All on one device; :func:`select` checks them (the dtypes may differ).
-    """
-
-    labelled: Tensor
-    features: Tensor | None = None
-    probs: Tensor | None = None
-    mc_probs: Tensor | None = None
-
-    def doubt(self) -> Tensor | None:
-        """(N,) ``1 - max P(y|x)`` (:func:`~alcore.select.doubt_from_probs`, which checks
-        the probabilities), or None without probabilities."""
-        return None if self.probs is None else baselines.doubt_from_probs(self.probs)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A strategy's acquisitions and diagnostics.
-
-    picks: (b,) int64 pool indices in pick order. scores: (b,) float64 the strategy's score of
-    each pick (core-set: m or doubt * m at pick time, in the features' units; uncertainty: its
-    measure; random: nan).
-    beam_u: (K,) float64 U of each final beam (one row for strategies without beams).
-    before / after: core-set radii without / with the picks (None without features).
-    beams: (K, b) int64 every final beam, best first, for the coreset kind (None otherwise).
-    """
-
-    picks: Tensor
-    scores: Tensor
-    beam_u: Tensor
-    before: Radii | None
-    after: Radii | None
-    beams: Tensor | None = None
-
-    @property
-    def u(self) -> float:
-        """U of the selection (mean -log confidence of the picks; 0 without probabilities)."""
-        return float(self.beam_u[0])
-
-
-@dataclass(frozen=True)
-class Options:
-    """Strategy parameters."""
-
-    weighted: bool = False  # coreset: weight distances by doubt
-    beam_width: SupportsIndex = 1  # coreset: beams kept (1 = greedy); any integer type
-    generator: torch.Generator | None = None  # the stochastic kinds: a seeded CPU generator
-    # ``progress(phase, done, total)`` with Python ints, cheap to call often (rate-limit any
-    # logging inside it). coreset: after every tile of the first min-distance pass
-    # ("min-distance"), then every pick ("picks"). Other kinds with features, for their radii:
-    # "min-distance" (to the labelled set), then "min-distance to picks".
-    progress: ProgressFn | None = None
-
-
-Strategy = Callable[[Pool, int, Options], Selection]
-
-
-def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
-    features = _need(pool.features, "coreset", "features")
+def coreset_strategy(pool: Pool, budget: int, options: Options) -> Selection:
+    features = need(pool.features, "coreset", "features")
     doubt = None if pool.probs is None else baselines._doubt(pool.probs)  # checked in select
     if (options.weighted or options.beam_width != 1) and doubt is None:
         raise ValueError(
@@ -132,67 +67,60 @@ def _coreset(pool: Pool, budget: int, options: Options) -> Selection:
     )
 
 
-def _random(pool: Pool, budget: int, options: Options) -> Selection:
+def random_strategy(pool: Pool, budget: int, options: Options) -> Selection:
     assert options.generator is not None  # checked in select
     picks = baselines.random_selection(pool.labelled, budget, options.generator)
-    return _with_diagnostics(pool, picks, torch.full((budget,), float("nan")), options.progress)
+    return with_diagnostics(pool, picks, torch.full((budget,), float("nan")), options.progress)
 
 
 def _by_measure(name: str, measure: Callable[[Tensor], Tensor], sign: float) -> Strategy:
     def strategy(pool: Pool, budget: int, options: Options) -> Selection:
-        probs = _need(pool.probs, name, "probs")  # checked in select
+        probs = need(pool.probs, name, "probs")  # checked in select
         values = measure(probs)
         picks = baselines.top_unlabelled(sign * values, pool.labelled, budget)
-        return _with_diagnostics(pool, picks, values[picks].to(torch.float64), options.progress)
+        return with_diagnostics(pool, picks, values[picks].to(torch.float64), options.progress)
 
     return strategy
 
 
-def _bald(pool: Pool, budget: int, options: Options) -> Selection:
-    mc_probs = _need(pool.mc_probs, "bald", "mc_probs")  # checked in select
+least_confidence_strategy = _by_measure("least_confidence", baselines._doubt, 1.0)
+entropy_strategy = _by_measure("entropy", baselines._entropy, 1.0)
+margin_strategy = _by_measure("margin", baselines._margin, -1.0)
+
+
+def bald_strategy(pool: Pool, budget: int, options: Options) -> Selection:
+    mc_probs = need(pool.mc_probs, "bald", "mc_probs")  # checked in select
     values = _bald_scores(mc_probs)
     picks = baselines.top_unlabelled(values, pool.labelled, budget)
-    return _with_diagnostics(pool, picks, values[picks], options.progress)
+    return with_diagnostics(pool, picks, values[picks], options.progress)
 
 
-def _badge_kind(pool: Pool, budget: int, options: Options) -> Selection:
-    features = _need(pool.features, "badge", "features")  # checked in select
-    probs = _need(pool.probs, "badge", "probs")
+def badge_strategy(pool: Pool, budget: int, options: Options) -> Selection:
+    features = need(pool.features, "badge", "features")  # checked in select
+    probs = need(pool.probs, "badge", "probs")
     assert options.generator is not None  # checked in select
     found = _badge(features, probs, pool.labelled, budget, options.generator)
-    return _with_diagnostics(pool, found.picks, found.distances, options.progress)
+    return with_diagnostics(pool, found.picks, found.distances, options.progress)
 
 
-def _kmeans_kind(pool: Pool, budget: int, options: Options) -> Selection:
-    features = _need(pool.features, "kmeans", "features")  # checked in select
+def kmeans_strategy(pool: Pool, budget: int, options: Options) -> Selection:
+    features = need(pool.features, "kmeans", "features")  # checked in select
     assert options.generator is not None  # checked in select
     found = _kmeans_selection(features, pool.labelled, budget, options.generator)
-    return _with_diagnostics(pool, found.picks, found.sizes.to(torch.float64), options.progress)
+    return with_diagnostics(pool, found.picks, found.sizes.to(torch.float64), options.progress)
 
 
-def _typiclust_kind(pool: Pool, budget: int, options: Options) -> Selection:
-    features = _need(pool.features, "typiclust", "features")  # checked in select
+def typiclust_strategy(pool: Pool, budget: int, options: Options) -> Selection:
+    features = need(pool.features, "typiclust", "features")  # checked in select
     assert options.generator is not None  # checked in select
     found = _typiclust(features, pool.labelled, budget, options.generator)
-    return _with_diagnostics(pool, found.picks, found.typicality, options.progress)
+    return with_diagnostics(pool, found.picks, found.typicality, options.progress)
 
 
-STRATEGIES: dict[str, Strategy] = {
-    "random": _random,
-    "coreset": _coreset,
-    "least_confidence": _by_measure("least_confidence", baselines._doubt, 1.0),
-    "entropy": _by_measure("entropy", baselines._entropy, 1.0),
-    "margin": _by_measure("margin", baselines._margin, -1.0),
-    "bald": _bald,
-    "badge": _badge_kind,
-    "kmeans": _kmeans_kind,
-    "typiclust": _typiclust_kind,
-}
-
-assert set(STRATEGIES) == set(KINDS), "alcore.strategy_catalog.KINDS lists the same kinds"
-
-# the fewest class columns each kind can use (margin compares the top two)
-_MIN_CLASSES = {"margin": 2}
+@cache
+def strategy_of(kind: str) -> Strategy:
+    """The function the catalogue entry of ``kind`` names (``KeyError`` for an unknown kind)."""
+    return cast(Strategy, resolve(KINDS[kind].run))
 
 
 def select(
@@ -204,28 +132,31 @@ def select(
     kind refuses what any kind would: probabilities that are not probabilities are never read
     as doubt, by the uncertainty kinds, the core-set's weights and U, or the diagnostics.
     """
-    if kind not in STRATEGIES:
-        raise ValueError(f"unknown strategy kind {kind!r}; known kinds: {sorted(STRATEGIES)}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown strategy kind {kind!r}; known kinds: {sorted(KINDS)}")
     if not isinstance(pool, Pool):
         raise ValueError(f"pool must be an alcore.select.Pool, got {type(pool).__name__}")
     options = options or Options()
     weighted = check_flag(options.weighted, "weighted")
     options = replace(options, weighted=weighted, beam_width=check_beam_width(options.beam_width))
-    if kind != "coreset" and (options.weighted or options.beam_width != 1):
+    changed = [k for k in ("weighted", "beam_width") if getattr(options, k) != OPTION_DEFAULTS[k]]
+    refused, takers = refused_options(kind, changed)
+    if refused:
         raise ValueError(
-            f"weighted and beam_width apply to the coreset kind only, not {kind!r}; leave "
+            f"{options_apply(refused)} to the {', '.join(takers)} kind only, not {kind!r}; leave "
             "them at their defaults"
         )
-    _check_pool(pool, _MIN_CLASSES.get(kind, 1))
-    for field in sorted(KINDS[kind].needs):
-        _need(getattr(pool, field), kind, field)
-    if KINDS[kind].stochastic and options.generator is None:
+    entry = KINDS[kind]
+    _check_pool(pool, entry.min_classes)
+    for field in sorted(entry.needs):
+        need(getattr(pool, field), kind, field)
+    if entry.stochastic and options.generator is None:
         raise ValueError(
             f"the {kind} strategy draws random numbers: pass options.generator (a seeded CPU "
             "torch.Generator)"
         )
     count = check_budget(budget, int((~pool.labelled).sum()))
-    return STRATEGIES[kind](pool, count, options)
+    return strategy_of(kind)(pool, count, options)
 
 
 def _check_pool(pool: Pool, min_classes: int) -> None:
@@ -249,52 +180,3 @@ def _check_pool(pool: Pool, min_classes: int) -> None:
                 f"{tuple(mc_probs.shape)}"
             )
         check_probs(mc_probs.flatten(0, 1), mc_probs.shape[0] * n_points, device=device)
-
-
-def _with_diagnostics(
-    pool: Pool, picks: Tensor, scores: Tensor, progress: ProgressFn | None
-) -> Selection:
-    doubt = None if pool.probs is None else baselines._doubt(pool.probs)  # checked in select
-    u = mean_log_confidence(doubt, picks)
-    if pool.features is None:
-        return Selection(picks, scores, u, None, None)
-    space = make_workspace(pool.features)
-    labelled = pool.labelled
-    before = _min_distances(
-        space, labelled.nonzero().squeeze(1), DEFAULT_BLOCK_SIZE, progress
-    ).distance
-    after_labelled = labelled.clone()
-    after_labelled[picks] = True
-    after = before
-    if picks.numel() > 0:  # one pass over the picks only: min over L + picks = min of the two
-        to_picks = _min_distances(
-            space, picks.sort().values, DEFAULT_BLOCK_SIZE, _renamed(progress, "to picks")
-        )
-        after = torch.minimum(before, to_picks.distance)
-    # the kernels measured in the working copy's units: back to the features' (exact)
-    before, after = in_feature_units(space, before), in_feature_units(space, after)
-    return Selection(
-        picks,
-        scores,
-        u,
-        radii_from_min_distance(before, labelled, doubt),
-        radii_from_min_distance(after, after_labelled, doubt),
-    )
-
-
-def _renamed(progress: ProgressFn | None, suffix: str) -> ProgressFn | None:
-    """``progress`` with ``suffix`` appended to every phase name."""
-    if progress is None:
-        return None
-    report = progress
-
-    def renamed(phase: str, done: int, total: int) -> None:
-        report(f"{phase} {suffix}", done, total)
-
-    return renamed
-
-
-def _need(value: Tensor | None, kind: str, what: str) -> Tensor:
-    if value is None:
-        raise ValueError(f"the {kind} strategy needs {what}; pass them in the Pool")
-    return value

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alcore.catalog.strategies import KINDS
 from alcore.data import DatasetBundle
 from alcore.files import StageFileError, write_table
 from alcore.files.errors import rerun_fix
@@ -28,7 +29,6 @@ from alcore.settings import StrategySettings
 from alcore.stages.embed import Embedding
 from alcore.stages.labelled import read_labelled, read_rounds_added, write_labelled
 from alcore.stages.schemas import ACQUISITIONS
-from alcore.strategy_catalog import KINDS
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from alcore.dataset_catalog import FILE_FACTS, OPTION_DEFAULTS
-from alcore.dataset_catalog import pool_size as catalog_pool_size
+from alcore.catalog.datasets import DATASETS, pool_size_from_config
+from alcore.catalog.models import pretrained_problem
+from alcore.catalog.strategies import options_apply, refused_options
 from alcore.settings import DatasetSettings, StrategySettings, TrainSettings
 from alcore.workflow.schema import ConfigError, check_schema, enum_of, load_schema, with_defaults
 
@@ -23,7 +24,6 @@ __all__ = [
     "WorkflowConfig",
     "gpus_per_model_job",
     "parse_config",
-    "pool_size",
     "uses_gpu",
 ]
 
@@ -78,12 +78,12 @@ def parse_config(config: Mapping[str, Any], *, check: bool = True) -> WorkflowCo
         for name, spec in config["strategies"].items()
     }
     for strategy in strategies.values():
-        if strategy.kind != "coreset" and (strategy.weighted or strategy.beam_width != 1):
+        refused, takers = refused_options(strategy.kind, sorted(given[strategy.name] - {"kind"}))
+        if refused:
             raise ConfigError(
-                f"strategies.{strategy.name}: weighted and beam_width apply to kind: coreset only"
+                f"strategies.{strategy.name}: {options_apply(refused)} to kind: "
+                f"{', '.join(takers)} only"
             )
-        if strategy.kind != "bald" and "passes" in given[strategy.name]:
-            raise ConfigError(f"strategies.{strategy.name}: passes applies to kind: bald only")
     if "initial" in strategies:
         raise ConfigError("strategies.initial: 'initial' names the shared round 0; rename it")
     experiments = {}
@@ -144,13 +144,13 @@ def _dataset(
     if rounds < 0:
         raise ConfigError(f"{where}: ceiling {spec.get('ceiling')} is below initial={initial}")
     options = dict(spec["options"])
-    unknown = sorted(set(options) - set(OPTION_DEFAULTS[name]))
+    unknown = sorted(set(options) - set(DATASETS[name].options))
     if unknown:
-        allowed = sorted(OPTION_DEFAULTS[name]) or "none"
+        allowed = sorted(DATASETS[name].options) or "none"
         raise ConfigError(
             f"{where}.options: unknown option(s) {unknown} for dataset {name}; allowed: {allowed}"
         )
-    pool = pool_size(name, options)
+    pool = pool_size_from_config(name, options)
     needed = initial + rounds * budget
     if pool is not None and needed > pool:
         raise ConfigError(
@@ -169,12 +169,10 @@ def _dataset(
         precision=spec["precision"],
     )
     if train.pretrained:
-        from alcore.model_catalog import pretrained_problem  # torchvision only for its names
-
-        problem = pretrained_problem(model)
+        problem = pretrained_problem(model)  # imports torchvision for its names only
         if problem is not None:
             raise ConfigError(f"{where}.pretrained: {problem}")
-    if train.augment and name in ("blobs", "quadrants", "features"):
+    if train.augment and not DATASETS[name].images:
         raise ConfigError(f"{where}.augment: crops and flips apply to images, not to {name}")
     return DatasetSettings(
         name=name,
@@ -187,14 +185,6 @@ def _dataset(
         download=config["download"],
         feature_dtype=spec["feature_dtype"],
     )
-
-
-def pool_size(name: str, options: Mapping[str, Any]) -> int | None:
-    """The pool size known from the config alone, reading no data file (None: the dataset's
-    files tell; :func:`alcore.dataset_catalog.pool_size` reads them, torch-free)."""
-    if name in FILE_FACTS:
-        return None
-    return catalog_pool_size(name, options, data_dir=".")
 
 
 def gpus_per_model_job(config: WorkflowConfig) -> int:

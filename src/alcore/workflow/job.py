@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from alcore.dataset_catalog import pool_size
+from alcore.catalog.datasets import facts
 from alcore.settings import DatasetSettings, StrategySettings
 from alcore.workflow.config import WorkflowConfig, parse_config
 
@@ -92,13 +92,10 @@ class Job:
         return self.config.device
 
     def pool_size(self) -> int:
-        """The pool size, without loading the data where the dataset allows it (torch-free:
-        the catalogue's facts, an image folder's listing, a features file's labels)."""
+        """The pool size, without loading the data (torch-free: the catalogue's facts, an
+        image folder's listing, a features file's labels)."""
         settings = self.settings
-        known = pool_size(settings.name, settings.options, settings.data_dir)
-        if known is not None:
-            return known
-        return int(self.bundle().n_pool)
+        return facts(settings.name, settings.options, settings.data_dir).n_pool
 
     def bundle(self) -> DatasetBundle:
         from alcore.data import load_dataset
@@ -108,6 +105,5 @@ class Job:
             settings.name,
             data_dir=settings.data_dir,
             download=settings.download,
-            seed=self.seed,
             options=settings.options,
         )

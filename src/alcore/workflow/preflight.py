@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alcore.dataset_catalog import LOCATIONS, files_present, input_shape, unavailable_message
-from alcore.model_catalog import known_models_hint, model_kind
+from alcore.catalog.datasets import DATASETS, facts, files_present, unavailable_message
+from alcore.catalog.models import known_models_hint, model_kind
 from alcore.settings import DatasetSettings
 from alcore.workflow.config import ConfigError, WorkflowConfig
 
@@ -26,12 +26,9 @@ def check_inputs(config: WorkflowConfig) -> None:
             where = f"experiments.{experiment.name}.datasets.{key}"
             data_dir = Path(settings.data_dir)
             offline = not settings.download
-            if (
-                settings.name in LOCATIONS
-                and offline
-                and not files_present(settings.name, data_dir)
-            ):
-                reason = f"{data_dir.resolve() / LOCATIONS[settings.name].folder} is missing"
+            location = DATASETS[settings.name].location
+            if location is not None and offline and not files_present(settings.name, data_dir):
+                reason = f"{data_dir.resolve() / location.folder} is missing"
                 raise ConfigError(
                     f"{where}: {unavailable_message(settings.name, data_dir, reason)}"
                 )
@@ -58,9 +55,7 @@ def _check_model(where: str, settings: DatasetSettings, dropout_for: list[str]) 
         raise ConfigError(f"{where}.model: unknown model {name!r}; {known_models_hint()}")
     if kind == "builtin" and not dropout_for:
         return
-    shape = input_shape(settings.name, settings.options, settings.data_dir)
-    if shape is None:  # only loading the data tells
-        return
+    shape = facts(settings.name, settings.options, settings.data_dir).input_shape
     from alcore.models import check_model
     from alcore.stages.mc_dropout import check_dropout
 

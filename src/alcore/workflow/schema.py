@@ -1,5 +1,6 @@
 """The config's JSON schema: validation with one line per problem naming its key, and the
-defaults, both read from ``workflow/schemas/config.schema.yaml`` (the one place they are written).
+defaults, both read from ``workflow/schemas/config.schema.yaml`` with the catalogue's names and
+the strategy options' defaults filled in from :mod:`alcore.catalog`.
 """
 
 from __future__ import annotations
@@ -33,8 +34,20 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def load_schema(path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
-    """The schema as a dict (read once per path; treat it as read-only)."""
-    return _load(Path(path).resolve())
+    """The schema as a dict, with the catalogue's names and defaults filled in: the dataset
+    names and strategy kinds as enums, the strategy options' defaults (the file is read once
+    per path; the catalogue is read at every call)."""
+    from alcore.catalog.datasets import known_datasets
+    from alcore.catalog.strategies import OPTION_DEFAULTS, known_kinds
+
+    schema = copy.deepcopy(_load(Path(path).resolve()))
+    strategy = schema["properties"]["strategies"]["additionalProperties"]["properties"]
+    strategy["kind"]["enum"] = list(known_kinds())
+    for option, default in OPTION_DEFAULTS.items():
+        strategy[option]["default"] = default
+    dataset = _node(schema, "experiments", "*", "datasets", "*", "dataset")
+    dataset["enum"] = list(known_datasets())
+    return schema
 
 
 def check_schema(config: Mapping[str, Any], schema_path: str | Path = SCHEMA_PATH) -> None:
@@ -81,8 +94,13 @@ def _fill(value: Any, schema: Mapping[str, Any]) -> Any:
 
 
 def enum_of(schema: Mapping[str, Any], *path: str) -> tuple[str, ...]:
-    """The allowed values of the property at ``path``: property names, with ``*`` for the
-    values of an object's additionalProperties and ``[]`` for an array's items."""
+    """The allowed values of the property at ``path`` (as :func:`_node` walks it)."""
+    return tuple(_node(schema, *path)["enum"])
+
+
+def _node(schema: Mapping[str, Any], *path: str) -> Any:
+    """The schema of the property at ``path``: property names, with ``*`` for the values of an
+    object's additionalProperties and ``[]`` for an array's items."""
     node: Mapping[str, Any] = schema
     for step in path:
         if step == "*":
@@ -91,7 +109,7 @@ def enum_of(schema: Mapping[str, Any], *path: str) -> tuple[str, ...]:
             node = node["items"]
         else:
             node = node["properties"][step]
-    return tuple(node["enum"])
+    return node
 
 
 def _key(path: Any) -> str:

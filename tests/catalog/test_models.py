@@ -1,5 +1,5 @@
-"""The torch-free model catalogue, the `linear` builtin, and the config and preflight checks
-that ask the catalogue and the registry about pretrained weights."""
+"""The torch-free model catalogue (its sizes against the built models), the `linear` builtin,
+and the config and preflight checks that ask the catalogue about pretrained weights."""
 
 from __future__ import annotations
 
@@ -10,20 +10,29 @@ import sys
 import pytest
 import torch
 
-from alcore.model_catalog import BUILTIN_PRETRAINED, model_kind, pretrained_problem
-from alcore.models import MODELS, available_models, build_model, logits_and_features
+from alcore.catalog.models import BUILTINS, model_kind, pretrained_problem
+from alcore.models import build_model, logits_and_features
 from alcore.workflow.config import ConfigError, parse_config
 from alcore.workflow.preflight import _check_weights
 
 
-def test_catalog_and_registry_name_the_same_builtins():
-    assert set(BUILTIN_PRETRAINED) == set(MODELS) == set(available_models())
-    assert [name for name, has in BUILTIN_PRETRAINED.items() if has] == ["vgg16"]
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_each_entry_gives_the_built_models_size(name):
+    size = BUILTINS[name].size
+    with torch.device("meta"):
+        model = build_model(name, num_classes=10, input_shape=size.shape, seed=0)
+    head = sum(p.numel() for p in model.head.parameters())
+    assert sum(p.numel() for p in model.parameters()) - head == size.parameters
+    width = (
+        size.feature_dim if size.feature_dim is not None else int(torch.tensor(size.shape).prod())
+    )
+    assert model.feature_dim == width
+    assert (BUILTINS[name].weights is not None) == (pretrained_problem(name) is None)
 
 
 def test_builtin_and_user_names_are_resolved_without_torch():
     code = (
-        "import sys; import alcore.model_catalog as c; "
+        "import sys; import alcore.catalog.models as c; "
         "assert c.model_kind('mlp') == 'builtin' and c.model_kind('pkg.mod:fn') == 'user'; "
         "assert c.pretrained_problem('vgg16') is None; "
         "assert 'no pretrained weights' in c.pretrained_problem('small_cnn'); "
