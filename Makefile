@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench rehearsal
+.PHONY: install run test check lint bench rehearsal
 SIZE ?= 1
 
 $(STAMP): pyproject.toml
@@ -19,8 +19,11 @@ lint: $(STAMP)
 	$(BIN)/mypy src/alcore
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
-test: lint
+test: lint  # the whole suite: what CI runs
 	$(BIN)/pytest
+
+check: lint  # the fast tier for contributors: the tests not marked slow or cluster
+	$(BIN)/pytest -m "not slow and not cluster"
 
 run: $(STAMP)  # the whole workflow on config.yaml
 	$(BIN)/snakemake --profile profiles/local all_figures

@@ -236,14 +236,14 @@ def run_method(
     coreset_search(features[:2000], labelled[:2000], 20, doubt[:2000], True, 4)
     weighted = method.startswith("pweighted")
     width = BEAM_WIDTHS.get(method, 1)
-    prune = False if method == "greedy (eager)" else None
+    lazy = False if method == "greedy (eager)" else None
     gaps: list[ProgressGap] = []
 
     def run() -> object:
         gaps.append(ProgressGap())  # the clock starts with the call
         return coreset_search(
             features, labelled, case.budget, doubt if weighted else None, weighted, width,
-            prune=prune, progress=gaps[-1], overwrite_features=case.overwrite,
+            lazy=lazy, progress=gaps[-1], overwrite_features=case.overwrite,
         )  # fmt: skip
 
     seconds, extra, result = timed(run, device)

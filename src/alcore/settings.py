@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from alcore.catalog.strategies import BEAM_WIDTH, KINDS, PASSES, WEIGHTED
+
 
 @dataclass(frozen=True)
 class TrainSettings:
@@ -70,22 +72,19 @@ class StrategySettings:
 
     name: str  # e.g. "pweighted_beam20"
     kind: str  # a key of alcore.catalog.strategies.KINDS
-    weighted: bool = False
-    beam_width: int = 1
-    passes: int = 20  # bald only: stochastic forward passes
+    # the options (the kinds that take each: alcore.catalog.strategies.KINDS)
+    weighted: bool = WEIGHTED
+    beam_width: int = BEAM_WIDTH
+    passes: int = PASSES
 
     @property
     def needs_embedding(self) -> bool:
         """Reads the round's embedding (features, probabilities; random reads nothing)."""
-        from alcore.catalog.strategies import KINDS
-
         return bool(KINDS[self.kind].needs)
 
     @property
     def needs_model(self) -> bool:
         """Also runs the round's model itself (stochastic forward passes)."""
-        from alcore.catalog.strategies import KINDS
-
         return KINDS[self.kind].needs_model
 
 

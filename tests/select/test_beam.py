@@ -60,17 +60,17 @@ def test_equals_reference(seed, width, weighted):
     )
 
 
-@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_width_one_is_greedy(weighted, prune):
+def test_width_one_is_greedy(weighted, lazy):
     features = clustered(800, 16, 6, seed=4)
     labelled = labelled_mask(800, 9, 4)
     doubt = torch.rand(800, generator=torch.Generator().manual_seed(4)) * 0.9
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
     weight = doubt if weighted else None
-    by_greedy = greedy(space, start, labelled, 120, weight, prune)
-    by_beam = beam_search(space, start, labelled, 120, weight, doubt, 1, prune)
+    by_greedy = greedy(space, start, labelled, 120, weight, lazy)
+    by_beam = beam_search(space, start, labelled, 120, weight, doubt, 1, lazy)
     assert torch.equal(by_beam.picks[0], by_greedy.picks)
     assert torch.equal(by_beam.scores[0], by_greedy.scores)
     assert torch.equal(by_beam.distances.exact(), by_greedy.distances.exact())
@@ -82,10 +82,10 @@ def test_pruning_gives_the_same_beams(seed, weighted):
     features = clustered(1500, 16, 8, seed).double()
     labelled = labelled_mask(1500, 20, seed)
     doubt = torch.rand(1500, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    dense = coreset_search(features, labelled, 60, doubt * 0.9, weighted, 6, prune=False)
-    pruned = coreset_search(features, labelled, 60, doubt * 0.9, weighted, 6, prune=True)
-    assert torch.equal(dense.beams, pruned.beams)
-    assert torch.equal(dense.beam_u, pruned.beam_u)
+    eager = coreset_search(features, labelled, 60, doubt * 0.9, weighted, 6, lazy=False)
+    lazy = coreset_search(features, labelled, 60, doubt * 0.9, weighted, 6, lazy=True)
+    assert torch.equal(eager.beams, lazy.beams)
+    assert torch.equal(eager.beam_u, lazy.beam_u)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -227,16 +227,16 @@ def test_budget_of_every_unlabelled_point_with_beams(weighted):
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_pruning_gives_the_same_beams_in_float32(seed, weighted):
-    # float32 is what production runs: pruned and dense must store the same values
+    # float32 is what production runs: lazy and eager must store the same values
     features = clustered(1500, 16, 8, seed)
     labelled = labelled_mask(1500, 20, seed)
     doubt = torch.rand(1500, generator=torch.Generator().manual_seed(seed)) * 0.9
-    dense = coreset_search(features, labelled, 60, doubt, weighted, 6, prune=False)
-    pruned = coreset_search(features, labelled, 60, doubt, weighted, 6, prune=True)
-    assert torch.equal(dense.beams, pruned.beams)
-    assert torch.equal(dense.scores, pruned.scores)
-    assert torch.equal(dense.beam_u, pruned.beam_u)
-    assert dense.after == pruned.after
+    eager = coreset_search(features, labelled, 60, doubt, weighted, 6, lazy=False)
+    lazy = coreset_search(features, labelled, 60, doubt, weighted, 6, lazy=True)
+    assert torch.equal(eager.beams, lazy.beams)
+    assert torch.equal(eager.scores, lazy.scores)
+    assert torch.equal(eager.beam_u, lazy.beam_u)
+    assert eager.after == lazy.after
 
 
 @pytest.mark.parametrize("direct_pairs", [0, 1 << 30])  # refreshes screened / direct

@@ -53,10 +53,10 @@ def replay_is_optimal(features, labelled, picks, weight):
         m = np.minimum(m, distance[:, pick])
 
 
-@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(8))
-def test_every_pick_attains_the_maximum(seed, weighted, prune):
+def test_every_pick_attains_the_maximum(seed, weighted, lazy):
     g = torch.Generator().manual_seed(seed)
     kind = seed % 3
     if kind == 0:
@@ -67,7 +67,7 @@ def test_every_pick_attains_the_maximum(seed, weighted, prune):
         features = clustered(200, 8, 3, seed) + 500.0  # far from the origin
     labelled = labelled_mask(200, 1 + seed, seed)
     doubt = torch.rand(200, generator=g) * 0.9
-    result = coreset_search(features, labelled, 40, doubt, weighted, prune=prune)
+    result = coreset_search(features, labelled, 40, doubt, weighted, lazy=lazy)
     replay_is_optimal(features, labelled, result.picks, doubt if weighted else None)
 
 
@@ -83,27 +83,27 @@ def test_float64_equals_reference_exactly(seed, weighted):
     assert picks.tolist() == reference_greedy(features.numpy(), labelled.numpy(), 30, weight)
 
 
-@pytest.mark.parametrize("prune", [False, True])
-def test_tight_clusters_far_from_the_origin_stay_exact(prune):
+@pytest.mark.parametrize("lazy", [False, True])
+def test_tight_clusters_far_from_the_origin_stay_exact(lazy):
     # the matrix-product expansion alone is off by more than these distances here
     features = clustered(600, 64, 6, seed=11, spread=0.02) + 300.0
     labelled = labelled_mask(600, 10, 11)
     doubt = torch.rand(600, generator=torch.Generator().manual_seed(11)) * 0.9
     for weighted in (False, True):
-        result = coreset_search(features, labelled, 200, doubt, weighted, prune=prune)
+        result = coreset_search(features, labelled, 200, doubt, weighted, lazy=lazy)
         replay_is_optimal(features, labelled, result.picks, doubt if weighted else None)
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_pruning_gives_the_same_picks_as_the_dense_pass(seed):
+def test_lazy_gives_the_same_picks_as_the_eager_pass(seed):
     features = clustered(2000, 16, 10, seed).double()
     labelled = labelled_mask(2000, 30, seed)
     doubt = torch.rand(2000, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     for weighted in (False, True):
-        dense = coreset_search(features, labelled, 300, doubt * 0.9, weighted, prune=False)
-        pruned = coreset_search(features, labelled, 300, doubt * 0.9, weighted, prune=True)
-        assert torch.equal(dense.picks, pruned.picks)
-        np.testing.assert_allclose(dense.scores.numpy(), pruned.scores.numpy(), rtol=1e-12)
+        eager = coreset_search(features, labelled, 300, doubt * 0.9, weighted, lazy=False)
+        lazy = coreset_search(features, labelled, 300, doubt * 0.9, weighted, lazy=True)
+        assert torch.equal(eager.picks, lazy.picks)
+        np.testing.assert_allclose(eager.scores.numpy(), lazy.scores.numpy(), rtol=1e-12)
 
 
 def test_min_distance_after_matches_reference():
@@ -169,19 +169,19 @@ def test_cuda_matches_cpu(beam_width):
     assert torch.equal(cpu, gpu.cpu())
 
 
-@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize(("weighted", "beam_width"), [(False, 1), (True, 1), (True, 4)])
-def test_progress_is_reported_and_changes_nothing(weighted, beam_width, prune):
+def test_progress_is_reported_and_changes_nothing(weighted, beam_width, lazy):
     features = clustered(700, 12, 5, seed=8)
     labelled = labelled_mask(700, 40, 8)
     doubt = torch.rand(700, generator=torch.Generator().manual_seed(8)) * 0.9
     calls = []
     reported = coreset_search(
         features, labelled, 50, doubt, weighted, beam_width,
-        block_size=128, prune=prune, progress=lambda *call: calls.append(call),
+        block_size=128, lazy=lazy, progress=lambda *call: calls.append(call),
     )  # fmt: skip
     silent = coreset_search(
-        features, labelled, 50, doubt, weighted, beam_width, block_size=128, prune=prune
+        features, labelled, 50, doubt, weighted, beam_width, block_size=128, lazy=lazy
     )
     assert torch.equal(reported.beams, silent.beams)
     assert torch.equal(reported.scores, silent.scores)
@@ -199,11 +199,11 @@ def test_progress_with_no_picks():
     assert calls == [("min-distance", 1, 1)]
 
 
-@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_duplicate_rows_give_the_reference_picks(seed, weighted, dtype, prune):
+def test_duplicate_rows_give_the_reference_picks(seed, weighted, dtype, lazy):
     # a third of the rows are exact copies of others (and of labelled points): every copy
     # ties, so the smallest index must win, as the float64 brute force decides
     g = torch.Generator().manual_seed(seed)
@@ -218,9 +218,9 @@ def test_duplicate_rows_give_the_reference_picks(seed, weighted, dtype, prune):
     assert _distinct_rows(make_workspace(features)) is not None  # the first pass dedups them
     weight = doubt.double().numpy() if weighted else None
     expected = reference_greedy(features.double().numpy(), labelled.numpy(), 60, weight)
-    result = coreset_search(features, labelled, 60, doubt.to(dtype), weighted, prune=prune)
+    result = coreset_search(features, labelled, 60, doubt.to(dtype), weighted, lazy=lazy)
     assert result.picks.tolist() == expected
-    again = coreset_search(features.clone(), labelled, 60, doubt.to(dtype), weighted, prune=prune)
+    again = coreset_search(features.clone(), labelled, 60, doubt.to(dtype), weighted, lazy=lazy)
     assert torch.equal(again.picks, result.picks) and torch.equal(again.scores, result.scores)
 
 
@@ -240,16 +240,16 @@ def test_zero_doubt_everywhere_ties_to_the_smallest_indices():
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_pruning_gives_the_same_picks_as_the_dense_pass_in_float32(seed, weighted):
-    # float32 is what production runs: pruned and dense must store the same values
+def test_lazy_gives_the_same_picks_as_the_eager_pass_in_float32(seed, weighted):
+    # float32 is what production runs: lazy and eager must store the same values
     features = clustered(2000, 16, 10, seed)
     labelled = labelled_mask(2000, 30, seed)
     doubt = torch.rand(2000, generator=torch.Generator().manual_seed(seed)) * 0.9
-    dense = coreset_search(features, labelled, 300, doubt, weighted, prune=False)
-    pruned = coreset_search(features, labelled, 300, doubt, weighted, prune=True)
-    assert torch.equal(dense.picks, pruned.picks)
-    assert torch.equal(dense.scores, pruned.scores)
-    assert dense.after == pruned.after
+    eager = coreset_search(features, labelled, 300, doubt, weighted, lazy=False)
+    lazy = coreset_search(features, labelled, 300, doubt, weighted, lazy=True)
+    assert torch.equal(eager.picks, lazy.picks)
+    assert torch.equal(eager.scores, lazy.scores)
+    assert eager.after == lazy.after
 
 
 @pytest.mark.parametrize("weighted", [False, True])

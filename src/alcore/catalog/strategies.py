@@ -18,7 +18,14 @@ MC_PROBS = "mc_probs"  # (T, N, C) softmax of T stochastic forward passes, dropo
 
 # The strategy options and their defaults (the config schema's defaults are filled in from
 # here): weighted and beam_width shape the core-set, passes is the number of dropout passes.
-OPTION_DEFAULTS: dict[str, object] = {"weighted": False, "beam_width": 1, "passes": 20}
+WEIGHTED = False
+BEAM_WIDTH = 1
+PASSES = 20
+OPTION_DEFAULTS: dict[str, object] = {
+    "weighted": WEIGHTED,
+    "beam_width": BEAM_WIDTH,
+    "passes": PASSES,
+}
 
 
 @dataclass(frozen=True)

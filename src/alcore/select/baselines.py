@@ -31,7 +31,7 @@ __all__ = [
 
 
 def doubt_from_probs(probs: Tensor) -> Tensor:
-    """Doubt ``I(x) = 1 - max_y P(y|x)`` (SPEC.md section 1): (N, C) -> (N,) in [0, 1 - 1/C].
+    """Doubt ``I(x) = 1 - max_y P(y|x)`` (docs/method.md section 1): (N, C) -> (N,) in [0, 1 - 1/C].
 
     The single implementation of the formula. Computed in the probabilities' dtype, at least
     float32 (half precision cannot tell 1 - 1/5000 from 1), and clamped to [0, 1 - 1/C]: the

@@ -1,4 +1,4 @@
-"""Beam search over greedy core-set configurations (SPEC.md section 5, paper Equation 5).
+"""Beam search over greedy core-set configurations (docs/method.md section 5, paper Equation 5).
 
 A beam is a partial selection S with its own min-distance vector. Each step, every beam proposes
 its K best candidates (highest score, ties to the smaller index); the children ``S + {c}`` that
@@ -257,14 +257,8 @@ class _Beams:
         self.upper[rows, chosen] = 0.0
 
     def paths(self) -> Tensor:
-        """(B, t) each beam's picks so far, in pick order (followed back through the history)."""
-        n_beams = self.u_sum.shape[0]
-        paths = torch.empty((n_beams, self.step), dtype=torch.int64, device=self.u_sum.device)
-        row = torch.arange(n_beams, device=self.u_sum.device)
-        for step in range(self.step - 1, -1, -1):
-            paths[:, step] = self.history.picks[step, row]
-            row = self.history.parents[step, row]
-        return paths
+        """(B, t) each beam's picks so far, in pick order."""
+        return self.history.follow(self.u_sum.shape[0], self.step)[0]
 
     def _lower_hot(self, picks: Tensor) -> None:
         """Lower each beam's hot ``upper`` to its new centre ``picks[b]``: screen all the new
@@ -382,18 +376,22 @@ class _History:
         self.picks[step, :n] = picks
         self.scores[step, :n] = scores
 
+    def follow(self, n_beams: int, steps: int) -> tuple[Tensor, Tensor]:
+        """The picks (B, steps) and their scores (B, steps) of the first ``n_beams`` beams
+        after ``steps`` steps, in pick order: their parent pointers followed back."""
+        device = self.picks.device
+        picks = torch.empty((n_beams, steps), dtype=torch.int64, device=device)
+        scores = torch.empty((n_beams, steps), dtype=self.scores.dtype, device=device)
+        row = torch.arange(n_beams, device=device)
+        for step in range(steps - 1, -1, -1):
+            picks[:, step] = self.picks[step, row]
+            scores[:, step] = self.scores[step, row]
+            row = self.parents[step, row]
+        return picks, scores
+
 
 def _backtrack(beams: _Beams, budget: int) -> BeamTrace:
-    """Follow the parent pointers back from the final beams to their pick sequences."""
-    history = beams.history
-    n_beams = beams.u_sum.shape[0]
-    device = beams.u_sum.device
-    picks = torch.empty((n_beams, budget), dtype=torch.int64, device=device)
-    scores = torch.empty((n_beams, budget), dtype=history.scores.dtype, device=device)
-    row = torch.arange(n_beams, device=device)
-    for step in range(budget - 1, -1, -1):
-        picks[:, step] = history.picks[step, row]
-        scores[:, step] = history.scores[step, row]
-        row = history.parents[step, row]
+    """The final beams' pick sequences, scores and U, best first."""
+    picks, scores = beams.history.follow(beams.u_sum.shape[0], budget)
     u = beams.u_sum.to(torch.float64) / U_SCALE / max(budget, 1)
     return BeamTrace(picks, scores, u, beams.rank_one())

@@ -1,7 +1,7 @@
 """The public core-set entry points: ``coreset`` (the picks) and ``coreset_search`` (everything).
 
 ``weighted=False, beam_width=1`` is Sener & Savarese's greedy core-set; ``weighted=True`` is the
-paper's doubt-weighted Algorithm 2; ``beam_width=K`` is the beam search of SPEC.md section 5,
+paper's doubt-weighted Algorithm 2; ``beam_width=K`` is the beam search of docs/method.md section 5,
 ranked by mean negative log confidence even when distances are not weighted.
 """
 
@@ -91,17 +91,17 @@ def coreset_search(
     beam_width: SupportsIndex = 1,
     *,
     block_size: SupportsIndex = DEFAULT_BLOCK_SIZE,
-    prune: bool | None = None,
+    lazy: bool | None = None,
     progress: ProgressFn | None = None,
     overwrite_features: bool = False,
 ) -> CoresetResult:
     """Like :func:`coreset`, returning the beams, their U and the radii as well.
 
     block_size: tile side of the initial min-distance pass (memory O(block_size^2)).
-    prune: skip the work the picks do not need, exactly (the same picks and values): greedy
-    and beam search bring a point's min distance up to date only when it could be a pick or
-    a candidate (lazy updates). Default on for the CPU, off on CUDA where one dense pass is
-    cheaper than the host round trips they need.
+    lazy: bring a point's min distance up to date only when it could be a pick or a
+    candidate (exactly the same picks and values; :mod:`alcore.select.greedy`). Default on
+    for the CPU, off on CUDA where one eager pass over every row is cheaper than the host
+    round trips lazy updates need.
     progress: called with Python ints (no device synchronisation of its own) as
     ``progress("min-distance", tiles done, tiles)`` after each tile of the first pass, then
     ``progress("picks", picks done, budget)`` after each pick (each beam step). Cheap enough
@@ -113,19 +113,19 @@ def coreset_search(
     count, is_weighted, width, block = _check_inputs(
         features, labelled, budget, doubt, weighted, beam_width, block_size
     )
-    if prune is None:
-        prune = features.device.type != "cuda"
+    if lazy is None:
+        lazy = features.device.type != "cuda"
     space = make_workspace(features, in_place=check_flag(overwrite_features, "overwrite_features"))
     start = _min_distances(space, labelled.nonzero().squeeze(1), block, progress)
     score_weight = doubt if is_weighted else None
     if width == 1:
-        trace = greedy(space, start, labelled, count, score_weight, prune, progress)
+        trace = greedy(space, start, labelled, count, score_weight, lazy, progress)
         beams, beam_scores, distances = trace.picks[None, :], trace.scores, trace.distances
         beam_u = mean_log_confidence(doubt, trace.picks)
     else:
         assert doubt is not None  # checked above
         beam = beam_search(
-            space, start, labelled, count, score_weight, doubt, width, prune, progress
+            space, start, labelled, count, score_weight, doubt, width, lazy, progress
         )
         beams, beam_scores, beam_u, distances = beam.picks, beam.scores[0], beam.u, beam.distances
     # the kernels measured in the working copy's units: back to the features' (exact)

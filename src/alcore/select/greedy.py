@@ -4,7 +4,7 @@ Each pick takes the unlabelled, unpicked point with the largest score ``m(i)`` (
 ``doubt(i) * m(i)``), ties to the smallest index, then lowers every ``m(k)`` to its distance to
 the new centre.
 
-Done literally (``lazy=False``), every pick reads all N rows: memory-bound, ~7 ms a pick at
+Done eagerly (``lazy=False``), every pick reads all N rows: memory-bound, ~7 ms a pick at
 N = 50,000, D = 512 on a CPU. But a pick only needs the largest score, and a min distance that
 has not seen the latest centres is an upper bound of the current one (a minimum only falls).
 So with ``lazy=True`` each point keeps its min distance over the centres it has seen, and a
@@ -12,7 +12,7 @@ pick brings up to date only the points whose stale score could still be the larg
 (:class:`MinDistanceState`): a hot set of about a thousand rows a pick instead of N, the others
 in bulk and against many centres at once (a matrix product) when the hot set runs dry. Minima
 do not depend on the order of their terms, and every distance is the same direct value as in
-the literal pass, so both store the same values and make the same picks.
+the eager pass, so both store the same values and make the same picks.
 """
 
 from __future__ import annotations
@@ -77,15 +77,16 @@ def greedy(
     start: MinDistances,
     labelled: Tensor,
     budget: int,
-    doubt: Tensor | None,
+    score_weight: Tensor | None,
     lazy: bool,
     progress: ProgressFn | None = None,
 ) -> GreedyTrace:
     """Run ``budget`` greedy picks from the min distances ``start`` of the labelled set.
 
-    space: the centred pool. labelled: (N,) bool. doubt: (N,) in [0, 1) or None for the
-    unweighted score. lazy: bring min distances up to date only where a pick needs them
-    (same picks and scores; see the module docstring). progress: called as
+    space: the centred pool. labelled: (N,) bool. score_weight: (N,) the weight of each
+    point's score ``weight * m`` (the doubt, for pweighted) or None for ``m``. lazy: bring
+    min distances up to date only where a pick needs them (same picks and scores; see the
+    module docstring). progress: called as
     ``progress("picks", picks done, budget)`` after each pick. Inputs are assumed valid (see
     :func:`alcore.select.coreset`).
     """
@@ -93,11 +94,11 @@ def greedy(
     picks = torch.empty(budget, dtype=torch.int64, device=space.points.device)
     scores = torch.empty(budget, dtype=space.points.dtype, device=space.points.device)
     for step in range(budget):
-        pick = distances.largest(doubt)
+        pick = distances.largest(score_weight)
         assert pick is not None  # budget <= unlabelled points, checked by the caller
         picks[step] = pick
         value = distances.upper[pick]
-        scores[step] = value if doubt is None else value * doubt[pick]
+        scores[step] = value if score_weight is None else value * score_weight[pick]
         distances.add_center(pick)
         if progress is not None:
             progress("picks", step + 1, budget)

@@ -15,6 +15,7 @@ from typing import SupportsIndex
 import torch
 from torch import Tensor
 
+from alcore.catalog.strategies import BEAM_WIDTH, WEIGHTED
 from alcore.select import baselines
 from alcore.select.coreset import mean_log_confidence
 from alcore.select.distances import (
@@ -78,8 +79,9 @@ class Selection:
 class Options:
     """Strategy parameters."""
 
-    weighted: bool = False  # coreset: weight distances by doubt
-    beam_width: SupportsIndex = 1  # coreset: beams kept (1 = greedy); any integer type
+    # the kinds that take each option: alcore.catalog.strategies.KINDS
+    weighted: bool = WEIGHTED  # weight distances by doubt
+    beam_width: SupportsIndex = BEAM_WIDTH  # 1 = greedy
     generator: torch.Generator | None = None  # the stochastic kinds: a seeded CPU generator
     # ``progress(phase, done, total)`` with Python ints, cheap to call often (rate-limit any
     # logging inside it). coreset: after every tile of the first min-distance pass

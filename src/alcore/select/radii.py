@@ -24,7 +24,7 @@ from alcore.select.distances import (
 @dataclass(frozen=True)
 class Radii:
     """``radius = max_u m(u)`` and ``weighted_radius = max_u doubt(u) * m(u)`` over the
-    unlabelled points u (SPEC.md section 7); both 0 when nothing is unlabelled, and
+    unlabelled points u (docs/method.md section 7); both 0 when nothing is unlabelled, and
     ``weighted_radius`` is None without doubt."""
 
     radius: float

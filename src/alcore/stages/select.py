@@ -159,7 +159,7 @@ def acquisition_columns(
     after. The select stage and ``alcore select`` (:mod:`alcore.cli`) both write these rows.
     """
     beams: dict[str, np.ndarray] = _beam_rows(result)
-    # SPEC section 7: the doubt of every pick, so that each round's mean doubt of the picks is
+    # docs/method.md section 7: the doubt of every pick, so that each round's mean doubt of the picks is
     # in the acquisitions table
     doubt = pool.doubt()
     beams["doubt"] = (
