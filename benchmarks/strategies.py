@@ -1,11 +1,12 @@
-"""Time the clustering strategies (badge, kmeans, typiclust) at the paper's scale, single runs.
+"""Time the strategies beside the core-set (badge, kmeans, typiclust, probcover, batchbald).
 
     python benchmarks/strategies.py                    # N=50,000, D=512, b=5,000, C=10
     python benchmarks/strategies.py --n 5000 --budget 500 --dim 128    # a quick look
     python benchmarks/strategies.py --kinds badge --dim 4096 --budget 200  # badge at F=4,096
 
 Features are VGG-like (ReLU, sparse; ``tests/select/cases.vgg_like``), probabilities a softmax
-of random logits, 10% of the pool labelled. ``kmeans`` is timed in parts as well: its k-means++
+of random logits, 10% of the pool labelled; the dropout passes (``--passes`` T) add noise of
+their own to those logits. ``kmeans`` is timed in parts as well: its k-means++
 seeding and one Lloyd iteration (assignment of every point to k = budget centres, then the
 means), since the full run repeats the iteration up to ``MAX_LLOYD_ITERATIONS`` times. The D^2
 seedings (k-means++ and badge) also get their cost a pick (seconds / budget), to compare with
@@ -13,6 +14,7 @@ one pass over the features (``one pass``: the matrix-vector product of the unlab
 (n, D) working copy with one row, the least a pick's exact update can cost).
 
     python benchmarks/strategies.py --budget 500 --kinds pass,kmeans-parts,badge   # per pick
+    python benchmarks/strategies.py --n 1347 --dim 64 --budget 40 --kinds probcover,batchbald
 """
 
 from __future__ import annotations
@@ -44,14 +46,19 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--budget", type=int, default=5_000)
+    parser.add_argument("--passes", type=int, default=20)
     parser.add_argument("--kinds", default="pass,badge,kmeans-parts,typiclust,kmeans")
     args = parser.parse_args()
     features = vgg_like(args.n, args.dim, seed=0)
     logits = 3.0 * torch.randn(args.n, args.classes, generator=torch.Generator().manual_seed(1))
     labelled = labelled_mask(args.n, args.n // 10, 2)
-    pool = Pool(labelled, features, logits.softmax(dim=1))
+    noise = torch.randn(args.passes, *logits.shape, generator=torch.Generator().manual_seed(3))
+    pool = Pool(labelled, features, logits.softmax(dim=1), (logits + noise).softmax(dim=2))
     threads = torch.get_num_threads()
-    print(f"N={args.n} D={args.dim} C={args.classes} b={args.budget} threads={threads}")
+    print(
+        f"N={args.n} D={args.dim} C={args.classes} T={args.passes} b={args.budget} "
+        f"threads={threads}"
+    )
     print("| part | seconds | ms a pick |\n| --- | --- | --- |", flush=True)
     for kind in args.kinds.split(","):
         generator = torch.Generator().manual_seed(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -51,10 +53,16 @@ def test_inconsistent_bundles_are_refused(changes, pattern):
         make(**changes)
 
 
-def test_bundle_is_frozen():
+def test_the_checks_cannot_be_bypassed_after_construction():
+    # the checks run once, in __post_init__: a field swapped afterwards would skip them, so a
+    # bundle's fields cannot be reassigned, and a changed copy is checked again
     b = make()
-    with pytest.raises(AttributeError):
-        b.name = "other"  # type: ignore[misc]
+    labels = b.pool_labels
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.pool_labels = torch.tensor([0, 1, 2, 0])  # type: ignore[misc]
+    assert b.pool_labels is labels and b.n_pool == 5
+    with pytest.raises(ValueError, match="4 pool labels for 5 inputs"):
+        dataclasses.replace(b, pool_labels=torch.tensor([0, 1, 2, 0]))
 
 
 def image_bundle(**changes):

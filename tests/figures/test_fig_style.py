@@ -1,6 +1,9 @@
 """Palette, labels and atomic saving."""
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -37,14 +40,38 @@ def test_known_strategies_have_distinct_colours_and_families() -> None:
         assert r > g and r > b, name  # orange/red family
 
 
-def test_unknown_names_are_deterministic() -> None:
-    assert strategy_color("vaal") == strategy_color("vaal")
-    assert strategy_marker("vaal") == strategy_marker("vaal")
+UNKNOWN = ("vaal", "bald_plus", "my_new_thing", "sener2", "cdal", "badge_v2", "greedy_beam7",
+           "pweighted_beam5")  # fmt: skip
+_LOOKS = (
+    "import json, sys\n"
+    "from alcore.figures.style import strategy_color, strategy_marker\n"
+    "print(json.dumps([[strategy_color(n), strategy_marker(n)] for n in sys.argv[1:]]))\n"
+)
+
+
+def test_unknown_names_look_the_same_in_every_process() -> None:
+    # figures are drawn by separate workflow jobs: an unknown name must get the same colour and
+    # marker in each, whatever the process's string-hash seed (Python's hash() would not)
+    here = [[strategy_color(n), strategy_marker(n)] for n in UNKNOWN]
+    seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # not this process's seed
+    done = subprocess.run(
+        [sys.executable, "-c", _LOOKS, *UNKNOWN], capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+    )  # fmt: skip
+    assert json.loads(done.stdout) == here
+
+
+def test_unknown_names_look_unlike_the_known_ones() -> None:
+    known = set(STRATEGY_COLORS.values())
+    spare = [n for n in UNKNOWN if "_beam" not in n]  # names of no family
+    assert not {strategy_color(n) for n in spare} & known
+    assert len({strategy_color(n) for n in spare}) > 1  # chosen by name, not one catch-all
+    assert len({strategy_marker(n) for n in spare}) > 1
     r, _, b = to_rgb(strategy_color("greedy_beam7"))
     assert b > r  # still blue: a greedy beam
     r, _, b = to_rgb(strategy_color("pweighted_beam5"))
     assert r > b
-    assert strategy_color("vaal") not in STRATEGY_COLORS.values()
+    assert not {strategy_color("greedy_beam7"), strategy_color("pweighted_beam5")} & known
 
 
 def test_renamed_arms_keep_their_familys_look_by_settings() -> None:

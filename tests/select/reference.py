@@ -1,4 +1,4 @@
-"""Slow, obvious float64 references for the selection engine (SPEC.md sections 2-5).
+"""Slow, obvious float64 references for the selection engine (docs/method.md sections 2-5).
 
 Written for clarity, not speed: full distance matrices, Python loops, exact Fraction sums.
 """
@@ -41,7 +41,7 @@ def scores(x: np.ndarray, centers: np.ndarray, weight: np.ndarray | None) -> np.
 def greedy(
     x: np.ndarray, labelled: np.ndarray, budget: int, weight: np.ndarray | None
 ) -> list[int]:
-    """SPEC section 3/4, recomputing everything from scratch every pick."""
+    """docs/method.md section 3/4, recomputing everything from scratch every pick."""
     centers = labelled.copy()
     picks = []
     for _ in range(budget):
@@ -70,7 +70,7 @@ def beam(
     weighted: bool,
     width: int,
 ) -> list[RefBeam]:
-    """SPEC section 5, literally: candidates, children, set-dedup, rank, keep top ``width``."""
+    """docs/method.md section 5, literally: candidates, children, set-dedup, rank, top ``width``."""
     log_conf = log_confidence(doubt)
     beams = [RefBeam([], Fraction(0))]
     for _ in range(budget):

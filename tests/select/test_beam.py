@@ -113,7 +113,7 @@ def test_beam_width_larger_than_what_is_left():
 
 def test_equal_u_ties_go_to_the_parent_then_the_candidate_rank():
     # A=10, B=9, C=-8.5 all with doubt 0.5: every child of a step has the same U, so the
-    # order is the parents' rank, then each parent's candidate rank (SPEC section 5, step 3)
+    # order is the parents' rank, then each parent's candidate rank (docs/method.md 5, step 3)
     features, labelled, _ = line_case()
     doubt = torch.tensor([0.0, 0.5, 0.5, 0.5])
     result = coreset_search(features, labelled, 2, doubt, weighted=False, beam_width=3)

@@ -225,7 +225,7 @@ def test_duplicate_rows_give_the_reference_picks(seed, weighted, dtype, lazy):
 
 
 def test_zero_doubt_everywhere_ties_to_the_smallest_indices():
-    # pweighted with a certain model: every score is 0, every pick a tie (SPEC: smallest index)
+    # pweighted with a certain model: every score is 0, every pick a tie (smallest index first)
     features = clustered(300, 8, 4, seed=1)
     labelled = labelled_mask(300, 20, seed=1)
     doubt = torch.zeros(300)

@@ -146,7 +146,7 @@ def test_budget_beyond_the_unlabelled_pool_is_refused(tmp_path):
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: s.name)
 def test_each_pick_records_its_doubt(tmp_path, strategy):
-    # SPEC section 7: the mean doubt of a round's picks comes from this column
+    # docs/method.md section 7: the mean doubt of a round's picks comes from this column
     features, probs, labelled = pool_case(3)
     picks, _ = run(tmp_path, features, probs, labelled, strategy=strategy)
     expected = 1.0 - probs.astype(np.float64).max(axis=1)  # the obvious formula, in float64

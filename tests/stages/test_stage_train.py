@@ -1,11 +1,12 @@
 import dataclasses
 import logging
 
+import pytest
 import torch
 from stage_cases import digits_settings
 
 from alcore.data import DatasetBundle
-from alcore.files import load_checkpoint
+from alcore.files import StageFileError, load_checkpoint
 from alcore.stages import initial_labelled, model_from_checkpoint, train_round
 from alcore.stages.train import state_path_for
 
@@ -59,6 +60,17 @@ def test_warm_start_changes_the_start_and_is_checked(digits, tmp_path):
     cold_settings = digits_settings(epochs_first=1, epochs_thereafter=1, warm_start=False)
     cold = train_round(digits, more, cold_settings, 0, 1, tmp_path / "c1.pt")
     assert warm["history"][0]["loss"] < cold["history"][0]["loss"]
+    # checked: a warm round needs the previous checkpoint, of these settings and this seed
+    r0 = tmp_path / "r0.pt"
+    with pytest.raises(ValueError, match="round 1 warm-starts: pass the previous round's"):
+        train_round(digits, more, settings, 0, 1, tmp_path / "none.pt")
+    other = digits_settings(epochs_first=1, epochs_thereafter=1, lr=0.01)
+    with pytest.raises(StageFileError, match=r"r0\.pt: written for config_hash=") as refused:
+        train_round(digits, more, other, 0, 1, tmp_path / "o1.pt", warm_start_from=r0)
+    assert f"but this run has config_hash='{other.fingerprint()}'" in str(refused.value)
+    with pytest.raises(StageFileError, match="written for seed=0, but this run has seed=1"):
+        train_round(digits, more, settings, 1, 1, tmp_path / "s1.pt", warm_start_from=r0)
+    assert not {"none.pt", "o1.pt", "s1.pt"} & {p.name for p in tmp_path.iterdir()}
 
 
 def image_bundles():

@@ -119,16 +119,45 @@ def test_each_module_edit_changes_exactly_the_scripts_that_run_it(tmp_path, run_
         path.write_text(original)
 
 
+def with_a_statement_in_a_function(text: str) -> str | None:
+    """``text`` with ``_probe = None`` added inside its first function whose last statement
+    begins a line (no module-level code changes), or None when it has no such function."""
+    lines = text.splitlines(keepends=True)
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        last = node.body[-1]
+        indent = lines[last.lineno - 1][: last.col_offset]
+        if indent.strip() or getattr(last, "decorator_list", None):
+            continue  # after a `;` or a decorator: no line of its own to insert before
+        lines.insert(last.lineno - 1, f"{indent}_probe = None\n")
+        edited = "".join(lines)
+        assert ast.dump(ast.parse(edited)) != ast.dump(ast.parse(text))
+        return edited
+    return None
+
+
 def test_an_edit_inside_a_function_changes_the_version(tmp_path):
+    # function bodies run too: an edit inside one, in any module a script imports, however
+    # deep, changes the script's version (module-level edits: the test above)
     package = tmp_path / "alcore"
     shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     select = ROOT / "workflow" / "scripts" / "select.py"
     before = code_version(select, package)
-    greedy = package / "select" / "greedy.py"
-    text = greedy.read_text()
-    assert "value * doubt[pick]" in text
-    greedy.write_text(text.replace("value * doubt[pick]", "doubt[pick] * value"))
-    assert code_version(select, package) != before
+    modules = module_names(package)
+    edited = []
+    for name in sorted(imported_modules(select, package)):
+        original = modules[name].read_text()
+        text = with_a_statement_in_a_function(original)
+        if text is None:
+            continue
+        modules[name].write_text(text)
+        assert code_version(select, package) != before, name
+        modules[name].write_text(original)
+        edited.append(name)
+    assert code_version(select, package) == before  # every file restored
+    assert "alcore.select.greedy" in edited  # the core-set code select runs
+    assert len(edited) >= 10
 
 
 def test_an_edit_of_the_script_itself_changes_its_version(tmp_path):

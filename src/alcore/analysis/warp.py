@@ -1,8 +1,8 @@
 """The doubt-warped distance field of the paper's Figure 3 (rows 4 and 5).
 
-In the doubt-weighted core-set (docs/method.md section 4) each point x perceives its distance to a point
-p shrunk by its own confidence: ``I(x)·||x - p||``. Seen from one point p, this is a field over
-the plane that is 0 wherever the model is confident.
+In the doubt-weighted core-set (docs/method.md section 4) each point x perceives its distance
+to a point p shrunk by its own confidence: ``I(x)·||x - p||``. Seen from one point p, this is
+a field over the plane that is 0 wherever the model is confident.
 """
 
 from __future__ import annotations

@@ -32,11 +32,13 @@ def dropout_layers(model: nn.Module) -> list[nn.Module]:
 
 
 def check_dropout(model: nn.Module, name: str) -> None:
-    """Refuse a model without dropout: its stochastic passes would all be the same, and BALD
-    would be 0 for every point (a random choice that looks like a strategy)."""
+    """Refuse a model without dropout: its stochastic passes would all be the same, and the
+    strategies that read them (bald, batchbald) would score 0 for every point (a random choice
+    that looks like a strategy)."""
     if not dropout_layers(model):
         raise ValueError(
-            f"bald needs a model with dropout (T passes with dropout active disagree), but "
+            f"the dropout-pass strategies need a model with dropout (T passes with dropout "
+            f"active disagree), but "
             f"model {name!r} has no dropout layer with p > 0; use a model with dropout (e.g. "
             "small_cnn_dropout, vgg16, or your own with nn.Dropout) or another strategy"
         )

@@ -159,8 +159,8 @@ def acquisition_columns(
     after. The select stage and ``alcore select`` (:mod:`alcore.cli`) both write these rows.
     """
     beams: dict[str, np.ndarray] = _beam_rows(result)
-    # docs/method.md section 7: the doubt of every pick, so that each round's mean doubt of the picks is
-    # in the acquisitions table
+    # docs/method.md section 7: the doubt of every pick, so that each round's mean doubt of
+    # the picks is in the acquisitions table
     doubt = pool.doubt()
     beams["doubt"] = (
         np.full(len(beams["index"]), np.nan)

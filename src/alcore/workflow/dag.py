@@ -2,8 +2,8 @@
 
 The rules' input functions are one-line calls into :class:`Dag`; paths come from
 :mod:`alcore.workflow.paths`. Two strategies of an experiment with the same settings (say
-``greedy`` and ``greedy_beam1``, the same algorithm by docs/method.md section 5) share their jobs: the
-first one listed computes, and the aggregated tables report its rows under both names.
+``greedy`` and ``greedy_beam1``, the same algorithm by docs/method.md section 5) share their
+jobs: the first one listed computes, and the aggregated tables report its rows under both names.
 """
 
 from __future__ import annotations
