@@ -2,6 +2,7 @@
 acquisitions schema, one clear message and a non-zero exit for each bad input, the listings."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -296,6 +297,48 @@ def test_bad_input_is_one_message_and_a_non_zero_exit(
     assert err.strip().splitlines()[-1].startswith("alcore select: error: ")
     assert (tmp_path / "picks.parquet").read_bytes() == existing  # a failed run writes nothing
     assert list(tmp_path.glob(".picks.parquet.*")) == []  # and leaves no temporary
+
+
+@pytest.mark.parametrize("option", ["--features", "--probs", "--mc-probs", "--labelled"])
+@pytest.mark.parametrize("how", ["same", "relative", "symlink", "hardlink"])
+def test_out_naming_an_input_is_refused_and_the_input_kept(
+    capsys, files, tmp_path, monkeypatch, option, how
+):
+    root = tmp_path / "in"  # copies: a failure must not overwrite the module's files
+    root.mkdir()
+    for name in ("features.npy", "probs.npy", "labelled.npy"):
+        shutil.copy(files[name], root / name)
+    np.save(root / "mc.npy", np.stack([np.load(root / "probs.npy")] * 2))  # (T, N, C)
+    given = {"--features": "features.npy", "--probs": "probs.npy", "--mc-probs": "mc.npy",
+             "--labelled": "labelled.npy"}  # fmt: skip
+    target = root / given[option]
+    before = {name: (root / name).read_bytes() for name in given.values()}
+    monkeypatch.chdir(tmp_path)
+    if how == "same":
+        out = target
+    elif how == "relative":
+        (tmp_path / "sub").mkdir()
+        out = Path("sub") / ".." / "in" / target.name  # relative, through another folder
+    elif how == "symlink":
+        out = Path("link.npy")
+        out.symlink_to(target)
+    else:
+        out = Path("hard.npy")
+        os.link(target, out)
+    argv = [a for o, name in given.items() for a in (o, root / name)]
+    status, err = run(capsys, "select", *argv, "--budget", 5, "--strategy", "coreset", "--out", out)
+    assert status == 2, err
+    assert f"--out {out} and {option} {target} are the same file" in err, err
+    assert f"write them elsewhere, e.g. --out {out.with_name(out.stem + '_picks.parquet')}" in err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("alcore select: error: --out ")
+    assert {name: (root / name).read_bytes() for name in given.values()} == before
+    assert how != "symlink" or out.is_symlink()  # the link itself is not replaced either
+    # the same call with another --out runs
+    status, err = run(
+        capsys, "select", *argv, "--budget", 5, "--strategy", "coreset", "--out", "picks.parquet"
+    )
+    assert status == 0, err
 
 
 def test_labelled_parquet_of_another_pool_is_refused(capsys, files, tmp_path):

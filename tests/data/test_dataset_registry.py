@@ -26,8 +26,8 @@ def test_a_job_accepts_exactly_the_options_the_config_check_accepts(name, tmp_pa
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown dataset 'mnist'.*'blobs'.*'svhn'"):
-        load_dataset("mnist", data_dir="unused")
+    with pytest.raises(ValueError, match=r"unknown dataset 'cifar11'.*'blobs'.*'svhn'"):
+        load_dataset("cifar11", data_dir="unused")
 
 
 def test_unknown_option_names_it_and_the_allowed_ones():

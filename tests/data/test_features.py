@@ -254,6 +254,58 @@ def test_non_finite_features_name_the_row(tmp_path, fmt, bad):
     assert "np.isfinite(x).all(axis=1)" in message
 
 
+@pytest.mark.parametrize("fmt", ["npy", "npy-fortran", "parquet"])
+def test_the_streamed_finite_check_reads_blocks_and_finds_a_nan_in_the_last(
+    tmp_path, monkeypatch, fmt
+):
+    from alcore.data import feature_file
+
+    x, y = features(100, 3)
+    x[99, 2] = np.nan  # the last value of the file, in C and in Fortran order
+    if fmt == "parquet":
+        options = write_parquet(tmp_path, x, y)
+    else:
+        options = write_npy(tmp_path, np.asfortranarray(x) if fmt == "npy-fortran" else x, y)
+    source = feature_file.feature_source(tmp_path, options)
+    monkeypatch.setattr(feature_file, "FINITE_BLOCK_BYTES", 7 * 3 * 4)  # 7 float32 rows
+    blocks = []
+    real = feature_file._first_bad_value
+    monkeypatch.setattr(
+        feature_file, "_first_bad_value", lambda values: blocks.append(values.size) or real(values)
+    )
+    with pytest.raises(ValueError, match=r"x\.(npy|parquet): the features of file row 99 are not"):
+        feature_file.check_finite(source)
+    assert max(blocks) <= 21 and sum(blocks) == 300  # every value, 7 rows at most at a time
+    assert len(blocks) >= 15  # 100 rows: 14 blocks of 7, the NaN in the 15th
+    blocks.clear()
+    x[99, 2] = 0.0
+    if fmt == "parquet":
+        write_parquet(tmp_path, x, y)
+    else:
+        write_npy(tmp_path, np.asfortranarray(x) if fmt == "npy-fortran" else x, y)
+    feature_file.check_finite(source)  # a finite file passes
+    assert sum(blocks) == 300
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"), [(3e38, False), (-3e38, False), (1e39, True), (np.nan, True)]
+)
+def test_the_streamed_finite_check_agrees_with_the_loader(tmp_path, value, refused):
+    from alcore.data.feature_file import check_finite, feature_source
+
+    x, y = features(10, 3)
+    x = x.astype(np.float64)
+    x[:, 1:] = value  # 3e38: finite, though the sum overflows; 1e39: inf as float32
+    options = write_npy(tmp_path, x, y)
+    if refused:
+        message = refusal(tmp_path, options)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check_finite(feature_source(tmp_path, options))
+    else:
+        load(tmp_path, options)
+        check_finite(feature_source(tmp_path, options))
+
+
 def test_large_finite_values_whose_sum_overflows_pass(tmp_path):
     x, y = features(10, 3)
     x[:, 1:] = 3e38  # finite; their float32 sum is inf

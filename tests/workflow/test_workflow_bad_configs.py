@@ -46,8 +46,8 @@ CASES = {
         "experiments.tiny.datasets.blobs.dataset: 'cifar11' is not one of",
     ),
     "unknown dataset key": (
-        setting("experiments", "tiny", "datasets", "mnist", {**CIFAR, "model": "mlp"}),
-        "unknown dataset 'mnist'",
+        setting("experiments", "tiny", "datasets", "cifar11", {**CIFAR, "model": "mlp"}),
+        "unknown dataset 'cifar11'",
     ),
     "unknown model": (
         setting(*BLOBS, "model", "resnet"),

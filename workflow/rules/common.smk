@@ -11,7 +11,9 @@ from alcore.workflow.resources import memory_mb
 from alcore.workflow.draw import FIGURES
 
 CFG = parse_config(config)  # checked against workflow/schemas/config.schema.yaml, its defaults
-check_inputs(CFG)  # data and weights on disk (or downloadable) before any job starts
+# data and weights on disk (or downloadable) before any job starts; a job's own process parses
+# this file again, after the main process has read every item of the data: cheap checks only
+check_inputs(CFG, scan=not (workflow.remote_exec or workflow.subprocess_exec))
 PLAN = Dag(CFG)  # not "DAG": Snakefiles share the globals of snakemake.workflow, which has one
 RESULTS, LOGS = CFG.results, CFG.logs
 # gpu=1 on the model rules only when they will use the GPU (config request_gpu), so that

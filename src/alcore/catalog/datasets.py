@@ -28,6 +28,10 @@ class Facts:
 
 
 FactsFn = Callable[[Mapping[str, object], Path], Facts]  # (resolved options, data_dir) -> Facts
+# (name, resolved options, data_dir, download, scan) -> None: the data's own files as the loader
+# will read them, before any job; raises ValueError or OSError naming the file and the fix.
+# ``scan``: also the checks that read every item (a streamed pass), run once, before any job.
+CheckFn = Callable[[str, Mapping[str, object], Path, bool, bool], None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Dataset:
     facts: Facts | str  # fixed, or "module:function" of a torch-free FactsFn
     facts_read_files: bool = False  # the facts need the data's files (not the config alone)
     location: Location | None = None  # torchvision's files, checked before any job
+    check: str | None = None  # "module:function" of a CheckFn, run before any job
+    title: str | None = None  # the name figures show (None: the catalogue name)
 
 
 def _image_facts(n_pool: int, n_test: int, shape: tuple[int, ...]) -> Facts:
@@ -87,6 +93,7 @@ DATASETS: dict[str, Dataset] = {
             files="data_batch_1 ... data_batch_5, test_batch, batches.meta",
             archive="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
         ),
+        title="CIFAR10",
     ),
     "cifar100": Dataset(
         "CIFAR100 via torchvision",
@@ -100,6 +107,7 @@ DATASETS: dict[str, Dataset] = {
             files="train, test, meta",
             archive="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
         ),
+        title="CIFAR100",
     ),
     "svhn": Dataset(
         "SVHN via torchvision",
@@ -113,6 +121,38 @@ DATASETS: dict[str, Dataset] = {
             files="train_32x32.mat, test_32x32.mat",
             archive="http://ufldl.stanford.edu/housenumbers/ (train_32x32.mat and test_32x32.mat)",
         ),
+        title="SVHN",
+    ),
+    # the MNIST family: IDX files under data_dir (or Debian's package), sizes from their headers
+    "mnist": Dataset(
+        "MNIST handwritten digits, 28x28 grey, from IDX files",
+        "alcore.data.idx:load_mnist",
+        {},
+        images=True,
+        facts="alcore.data.idx:mnist_facts",
+        facts_read_files=True,
+        check="alcore.data.idx:check_idx_files",
+        title="MNIST",
+    ),
+    "fashion_mnist": Dataset(
+        "Fashion-MNIST clothing, 28x28 grey, from IDX files (apt: dataset-fashion-mnist)",
+        "alcore.data.idx:load_fashion_mnist",
+        {},
+        images=True,
+        facts="alcore.data.idx:fashion_mnist_facts",
+        facts_read_files=True,
+        check="alcore.data.idx:check_idx_files",
+        title="Fashion-MNIST",
+    ),
+    "kmnist": Dataset(
+        "Kuzushiji-MNIST cursive hiragana, 28x28 grey, from IDX files",
+        "alcore.data.idx:load_kmnist",
+        {},
+        images=True,
+        facts="alcore.data.idx:kmnist_facts",
+        facts_read_files=True,
+        check="alcore.data.idx:check_idx_files",
+        title="KMNIST",
     ),
     "digits": Dataset(
         "scikit-learn 8x8 digits, fixed split",
@@ -158,6 +198,7 @@ DATASETS: dict[str, Dataset] = {
         images=True,
         facts="alcore.data.imagefolder:imagefolder_facts",
         facts_read_files=True,
+        check="alcore.data.imagefolder:check_imagefolder_files",
     ),
     "features": Dataset(
         "precomputed (N, D) embeddings from .npy or .parquet",
@@ -178,6 +219,7 @@ DATASETS: dict[str, Dataset] = {
         images=False,
         facts="alcore.data.feature_file:feature_facts",
         facts_read_files=True,
+        check="alcore.data.feature_file:check_feature_files",
     ),
 }
 
@@ -223,6 +265,31 @@ def pool_size_from_config(name: str, options: Mapping[str, object]) -> int | Non
     if entry(name).facts_read_files:
         return None
     return facts(name, options, ".").n_pool
+
+
+def check_files(
+    name: str,
+    options: Mapping[str, object] | None,
+    data_dir: str | Path,
+    *,
+    download: bool,
+    scan: bool,
+) -> None:
+    """Before any job: ``name``'s files on disk (or downloadable, with ``download``) and, where
+    its entry has a ``check``, sound as the loader will read them (``scan``: every item too).
+
+    Raises:
+        ValueError: unknown options, missing files, or what the entry's check refuses (which
+            may raise OSError too), naming the file and the fix.
+    """
+    found, folder = entry(name), Path(data_dir)
+    resolved = with_defaults(name, options)
+    if found.location is not None and not download and not files_present(name, folder):
+        reason = f"{folder.resolve() / found.location.folder} is missing"
+        raise ValueError(unavailable_message(name, folder, reason))
+    if found.check is not None:
+        check = cast(CheckFn, resolve(found.check))
+        check(name, resolved, folder, download, scan)
 
 
 def unavailable_message(name: str, data_dir: Path, reason: str) -> str:

@@ -134,7 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output = select.add_argument_group("output")
     output.add_argument(
-        "--out", required=True, type=Path, metavar="FILE", help="the picks table (parquet)"
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the picks table (parquet); never one of the input files",
     )
     output.add_argument(
         "--dataset", metavar="NAME", help="the dataset column (default: the features file's stem)"

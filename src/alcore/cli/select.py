@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -125,12 +126,8 @@ def _check_arguments(args: argparse.Namespace, needs: frozenset[str]) -> None:
     _require_inputs(args, needs, available)
     if not any(v is not None for v in given.values()) and args.labelled is None:
         raise UsageError("no pool given: pass --features FILE (and --labelled FILE)")
-    for option, path in (
-        ("--features", args.features), ("--probs", args.probs),
-        ("--mc-probs", args.mc_probs), ("--labelled", args.labelled),
-    ):  # fmt: skip
-        if path is None:
-            continue
+    inputs = [(option, path) for option, path in _input_paths(args) if path is not None]
+    for option, path in inputs:
         if path.suffix not in SUFFIXES:
             raise UsageError(
                 f"{option} {path}: unknown file type {path.suffix or '(no suffix)'!r}; save "
@@ -139,6 +136,13 @@ def _check_arguments(args: argparse.Namespace, needs: frozenset[str]) -> None:
         if not path.is_file():
             raise UsageError(f"{option} {path}: no such file; check the path")
     out: Path = args.out
+    for option, path in inputs:
+        if _same_file(out, path):
+            raise UsageError(
+                f"--out {out} and {option} {path} are the same file: the picks would replace "
+                f"the input; write them elsewhere, e.g. --out "
+                f"{out.with_name(out.stem + '_picks.parquet')}"
+            )
     if out.is_dir():
         raise UsageError(f"--out {out} is a folder; pass a file name, e.g. {out / 'picks.parquet'}")
     if not out.parent.is_dir():
@@ -146,6 +150,25 @@ def _check_arguments(args: argparse.Namespace, needs: frozenset[str]) -> None:
             f"--out {out}: the folder {out.parent} does not exist; create it (mkdir -p "
             f"{out.parent}) or choose another --out"
         )
+
+
+def _input_paths(args: argparse.Namespace) -> tuple[tuple[str, Path | None], ...]:
+    """(option, path or None) of every file ``alcore select`` reads."""
+    return (
+        ("--features", args.features), ("--probs", args.probs),
+        ("--mc-probs", args.mc_probs), ("--labelled", args.labelled),
+    )  # fmt: skip
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same file through a symlink or a hard link when
+    both exist, else the same resolved path."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:  # unreadable: fall back on the paths
+        pass
+    return a.resolve() == b.resolve()
 
 
 def _require_inputs(args: argparse.Namespace, needs: frozenset[str], available: set[str]) -> None:

@@ -18,6 +18,10 @@ Two formats, chosen by the file's suffix (options: the ``features`` entry of
   ``label`` (integers) and optionally ``split`` ("pool"/"test"); the names are options. Parquet
   is decoded, so its pool is always a copy in memory, filled batch by batch (one copy, not two).
 
+Before any job, the workflow's preflight calls :func:`check_finite`: one streamed pass over the
+features (a ``.npy`` mapped block by block, a parquet file decoded batch by batch) that memory
+stays within a block of. It is not part of :func:`feature_facts`, which every job reads.
+
 Rows: file row order is kept. Pool item ``i`` is the ``i``-th pool row of the file, and test
 item ``j`` the ``j``-th test row. Without a split, a stratified split seeded by ``split_seed``
 (independent of the experiment seed) holds out ``test_fraction`` of each class
@@ -33,7 +37,7 @@ given; names default to "0", ..., "C-1".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +53,9 @@ log = logging.getLogger(__name__)
 
 SPLIT_VALUES = ("pool", "test")
 BLOCK_ROWS = 65_536  # rows per block of a conversion, a gather or the finite check
+FINITE_BLOCK_BYTES = 64 << 20  # features one block of check_finite's streamed pass holds
 _FLOAT32 = np.dtype("=f4")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -249,12 +255,119 @@ def read_features(source: FeatureSource) -> FeatureArrays:
     for split_rows, features in ((rows.pool, pool), (rows.test, test)):
         bad = _first_nonfinite(features)
         if bad is not None:
-            raise ValueError(
-                f"{source.path}: the features of file row {int(split_rows[bad])} are not finite "
-                "(NaN or inf, or a float64 beyond float32's range); fix or drop those rows, "
-                "e.g. keep = np.isfinite(x).all(axis=1)"
-            )
+            raise ValueError(_nonfinite_message(source.path, int(split_rows[bad])))
     return FeatureArrays(pool, rows.labels[rows.pool], test, rows.labels[rows.test], rows)
+
+
+# The files check_feature_files has passed in this process, by (path, size, mtime_ns, column):
+# datasets of one file, and repeated calls in one process, make one pass.
+_SCANNED: set[tuple[str, int, int, str | None]] = set()
+
+
+def check_feature_files(
+    name: str, options: Mapping[str, object], data_dir: Path, download: bool, scan: bool
+) -> None:
+    """The catalogue's check: the features file and its labels and split files as the loader
+    reads them (options; the header's shape and dtype; the labels' and split's lengths, dtypes
+    and values) and, with ``scan``, every feature finite (:func:`check_finite`, one pass per
+    file and process)."""
+    source = feature_source(data_dir, options)
+    read_rows(source)
+    if not scan:
+        return
+    stat = source.path.stat()
+    column = source.features_column if source.kind == "parquet" else None
+    key = (str(source.path.resolve()), stat.st_size, stat.st_mtime_ns, column)
+    if key not in _SCANNED:
+        check_finite(source)
+        _SCANNED.add(key)
+
+
+def check_finite(source: FeatureSource) -> None:
+    """Refuse features that are not finite, by one streamed pass over the file.
+
+    A ``.npy`` is mapped block by block (``FINITE_BLOCK_BYTES`` of it at a time, each block's
+    map released before the next), a parquet file decoded batch by batch: memory stays about
+    one block whatever the file's size. It reads every feature, so it is the preflight's check
+    (once per file, before any job), not part of :func:`feature_facts` (read by every job).
+
+    Raises:
+        DatasetUnavailableError: a file is missing.
+        ValueError: a row with NaN or inf (or a float64 beyond float32's range), naming the
+            file and the row; a malformed features file or column.
+    """
+    check_present(source)
+    if source.kind == "npy":
+        bad = _npy_first_nonfinite(source.path)
+    else:
+        bad = _parquet_first_nonfinite(source)
+    if bad is not None:
+        raise ValueError(_nonfinite_message(source.path, bad))
+
+
+def _nonfinite_message(path: Path, row: int) -> str:
+    return (
+        f"{path}: the features of file row {row} are not finite (NaN or inf, or a float64 "
+        "beyond float32's range); fix or drop those rows, e.g. keep = np.isfinite(x).all(axis=1)"
+    )
+
+
+def _npy_first_nonfinite(path: Path) -> int | None:
+    """A file row of the .npy whose features are not finite (the first one for C order), or
+    None; the values are mapped block by block, each map closed before the next."""
+    array = _open_npy(path)  # the header: shape, dtype, order and where the data start
+    n, d = int(array.shape[0]), int(array.shape[1])
+    dtype, offset = array.dtype, int(getattr(array, "offset", 0))
+    fortran = not array.flags.c_contiguous
+    del array  # only its header was read
+    per_block = max(1, FINITE_BLOCK_BYTES // (d * dtype.itemsize)) * d  # whole rows (C order)
+    total = n * d
+    for start in range(0, total, per_block):
+        count = min(per_block, total - start)
+        block = np.memmap(
+            path, dtype=dtype, mode="r", offset=offset + start * dtype.itemsize, shape=(count,)
+        )
+        bad = _first_bad_value(block)
+        del block  # its last reference: the block's map is released before the next is made
+        if bad is not None:
+            element = start + bad  # its row: C order stores rows one after another
+            return element % n if fortran else element // d
+    return None
+
+
+def _parquet_first_nonfinite(source: FeatureSource) -> int | None:
+    """The first file row of the parquet file whose features are not finite, or None."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(source.path, pre_buffer=False, buffer_size=1 << 24)
+    d = _parquet_dim(source, parquet)
+    batch_rows = max(1, FINITE_BLOCK_BYTES // (4 * d))
+    try:
+        for start, block in _parquet_blocks(source, parquet, d, batch_rows):
+            bad = _first_bad_value(block)
+            if bad is not None:
+                return start + bad // d
+    finally:
+        pa.default_memory_pool().release_unused()
+    return None
+
+
+def _first_bad_value(values: np.ndarray) -> int | None:
+    """The flat index of the first value that is not a finite float32 (NaN, inf, or a float64
+    beyond float32's range), or None. A finite sum (min and max for float64) proves the block
+    good without a copy; the value-by-value test runs only on a block that fails it."""
+    if values.size == 0:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        if values.dtype.itemsize > 4:
+            good = bool(values.min() >= -_FLOAT32_MAX) and bool(values.max() <= _FLOAT32_MAX)
+        else:
+            good = bool(np.isfinite(values.sum()))
+    if good:
+        return None
+    bad = np.flatnonzero(~(np.abs(values) <= _FLOAT32_MAX))  # NaN compares False: bad too
+    return int(bad[0]) if bad.size else None  # else the sum of finite values overflowed
 
 
 def _under(data_dir: str | Path, name: str) -> Path:
@@ -311,7 +424,8 @@ def _take_rows(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
     out = np.empty((n, d), dtype=np.float32)
     for start in range(0, n, BLOCK_ROWS):
         block = rows[start : start + BLOCK_ROWS]
-        out[start : start + len(block)] = array[block]
+        with np.errstate(over="ignore"):  # a float64 beyond float32: inf, refused just after
+            out[start : start + len(block)] = array[block]
     return out
 
 
@@ -468,10 +582,34 @@ def _read_parquet_features(source: FeatureSource, rows: Rows) -> tuple[np.ndarra
     test = np.empty((len(rows.test), d), dtype=np.float32)
     is_test = np.zeros(n, dtype=bool)
     is_test[rows.test] = True
-    start = n_pool = n_test = 0
+    n_pool = n_test = 0
+    for start, block in _parquet_blocks(source, parquet, d, BLOCK_ROWS):
+        count = len(block)
+        chosen = is_test[start : start + count]
+        k = int(chosen.sum())
+        if k == 0:  # a batch of pool rows only (the usual case): one copy, no mask
+            pool[n_pool : n_pool + count] = block
+        elif k == count:
+            test[n_test : n_test + k] = block
+        else:
+            test[n_test : n_test + k] = block[chosen]
+            pool[n_pool : n_pool + count - k] = block[~chosen]
+        n_pool, n_test = n_pool + count - k, n_test + k
+    pa.default_memory_pool().release_unused()  # the decoded pages: Arrow's pool keeps them
+    return pool, test
+
+
+def _parquet_blocks(
+    source: FeatureSource, parquet: Any, d: int, batch_rows: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(first file row, (count, D) values as stored) of the features column, batch by batch,
+    on one thread; null values and rows of another length than D are refused."""
+    import pyarrow as pa
+
+    start = 0
     where = f"{source.path} column {source.features_column!r}"
     batches = parquet.iter_batches(
-        batch_size=BLOCK_ROWS, columns=[source.features_column], use_threads=False
+        batch_size=batch_rows, columns=[source.features_column], use_threads=False
     )
     for batch in batches:
         column = batch.column(0)
@@ -487,16 +625,5 @@ def _read_parquet_features(source: FeatureSource, rows: Rows) -> tuple[np.ndarra
                     f"{where}: row {bad} has {int(lengths[bad - start])} values, row 0 has {d}; "
                     "every row must have the same number of features"
                 )
-        block = values.to_numpy(zero_copy_only=False).reshape(count, d)  # (count, D)
-        chosen = is_test[start : start + count]
-        k = int(chosen.sum())
-        if k == 0:  # a batch of pool rows only (the usual case): one copy, no mask
-            pool[n_pool : n_pool + count] = block
-        elif k == count:
-            test[n_test : n_test + k] = block
-        else:
-            test[n_test : n_test + k] = block[chosen]
-            pool[n_pool : n_pool + count - k] = block[~chosen]
-        start, n_pool, n_test = start + count, n_pool + count - k, n_test + k
-    pa.default_memory_pool().release_unused()  # the decoded pages: Arrow's pool keeps them
-    return pool, test
+        yield start, values.to_numpy(zero_copy_only=False).reshape(count, d)
+        start += count

@@ -92,6 +92,21 @@ def imagefolder_pool_size(*, data_dir: Path, options: Mapping[str, object]) -> i
     return int(pool.shape[0])
 
 
+def check_imagefolder_files(
+    name: str, options: Mapping[str, object], data_dir: Path, download: bool, scan: bool
+) -> None:
+    """The catalogue's check: ``<data_dir>/<root>/train/`` exists (the images themselves are
+    read, and checked, by the first job that loads them)."""
+    if options.get("root") is None:
+        raise ValueError("imagefolder needs the option root, the folder under data_dir")
+    train = Path(data_dir) / str(options["root"]) / "train"
+    if not train.is_dir():
+        raise ValueError(
+            f"root: {train.resolve()} does not exist; lay the images out as "
+            "<data_dir>/<root>/train/<class name>/<image>.png"
+        )
+
+
 def imagefolder_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
     """Sizes from the folder's listing alone (the catalogue's facts; no image is decoded)."""
     settings = _settings(data_dir, options)

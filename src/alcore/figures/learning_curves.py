@@ -33,6 +33,7 @@ from alcore.analysis.arms import (
     find_arms,
 )
 from alcore.analysis.curves import learning_curve
+from alcore.catalog.datasets import DATASETS
 from alcore.figures.style import (
     PANEL_HEIGHT,
     PANEL_WIDTH,
@@ -66,7 +67,6 @@ FIGURE5_PANELS: tuple[Panel, ...] = (
     ),
     Panel("Doubt-weighted vs greedy", (RANDOM, GREEDY, Role("coreset", True, "search"))),
 )
-DATASET_LABELS = {"cifar10": "CIFAR10", "cifar100": "CIFAR100", "svhn": "SVHN", "mnist": "MNIST"}
 BAND_ALPHA = 0.18
 X_LABEL = "Number of labels"
 MAX_FIXED_TICKS = 5  # up to this many rounds, tick every number of labels
@@ -75,8 +75,10 @@ LEGEND_ENTRY_WIDTH = 2.5  # inches per legend column (handle and a label like "g
 
 
 def dataset_label(name: str) -> str:
-    """Display name of a dataset: ``cifar10`` -> ``CIFAR10``; unknown names unchanged."""
-    return DATASET_LABELS.get(name, name)
+    """Display name of a dataset: its catalogue title (``cifar10`` -> ``CIFAR10``); other
+    names unchanged."""
+    found = DATASETS.get(name)
+    return found.title if found is not None and found.title is not None else name
 
 
 def _labels_formatter(value: float, _position: int) -> str:

@@ -1,16 +1,19 @@
 """Before any job starts: the files a config's jobs will read must be on disk (or downloadable).
 
-Cheap checks only (no torch import unless pretrained weights are asked for offline): a missing
+Cheap checks (no torch import unless pretrained weights are asked for offline): a missing
 dataset folder or weights file stops the run with one message instead of failing job by job.
+A `features` dataset's own files are read too: the lengths, dtypes and values of its labels and
+split, and every feature, by one streamed pass per file (about 2 s for a 2 GB file, see
+docs/features-dataset.md), so that a NaN or a short split file stops the run before its first
+job, not mid-run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alcore.catalog.datasets import DATASETS, facts, files_present, unavailable_message
+from alcore.catalog.datasets import check_files, facts
 from alcore.catalog.models import known_models_hint, model_kind
 from alcore.settings import DatasetSettings
 from alcore.workflow.config import ConfigError, WorkflowConfig
@@ -19,24 +22,25 @@ if TYPE_CHECKING:  # torch is imported only by the checks that need it
     from torch import nn
 
 
-def check_inputs(config: WorkflowConfig) -> None:
-    """Raise :class:`ConfigError` naming the first dataset or weights file that is missing."""
+def check_inputs(config: WorkflowConfig, *, scan: bool = True) -> None:
+    """Raise :class:`ConfigError` naming the first dataset or weights file that is missing, or
+    the first dataset file whose data the jobs would refuse (each catalogue entry's check:
+    :func:`alcore.catalog.datasets.check_files`).
+
+    scan: also run the checks that read every item (the features' finite pass); the Snakefile
+    turns it off in its job processes, which parse the Snakefile again after the main process
+    has checked the data before any job.
+    """
     for experiment in config.experiments.values():
         for key, settings in experiment.datasets.items():
             where = f"experiments.{experiment.name}.datasets.{key}"
             data_dir = Path(settings.data_dir)
-            offline = not settings.download
-            location = DATASETS[settings.name].location
-            if location is not None and offline and not files_present(settings.name, data_dir):
-                reason = f"{data_dir.resolve() / location.folder} is missing"
-                raise ConfigError(
-                    f"{where}: {unavailable_message(settings.name, data_dir, reason)}"
-                )
-            if settings.name == "imagefolder":
-                _check_imagefolder(where, data_dir, settings.options)
-            if settings.name == "features":
-                _check_features(where, data_dir, settings.options)
-            if settings.train.pretrained and offline:
+            try:
+                check_files(settings.name, settings.options, data_dir,
+                            download=settings.download, scan=scan)  # fmt: skip
+            except (ValueError, OSError) as error:
+                raise ConfigError(f"{where}.options: {error}") from None
+            if settings.train.pretrained and not settings.download:
                 _check_weights(where, data_dir, settings.train.model)
             needs_model = [s for s in experiment.strategies if config.strategies[s].needs_model]
             _check_model(where, settings, needs_model)
@@ -79,30 +83,6 @@ def _model_on_meta(name: str, shape: tuple[int, ...]) -> nn.Module:
             return build_model(name, num_classes=2, input_shape=shape, seed=0)
     except (RuntimeError, NotImplementedError):  # builders that compute on tensors (regnet)
         return build_model(name, num_classes=2, input_shape=shape, seed=0)
-
-
-def _check_imagefolder(where: str, data_dir: Path, options: Mapping[str, object]) -> None:
-    if "root" not in options:
-        raise ConfigError(
-            f"{where}.options.root: imagefolder needs root, the folder under data_dir"
-        )
-    train = data_dir / str(options["root"]) / "train"
-    if not train.is_dir():
-        raise ConfigError(
-            f"{where}.options.root: {train.resolve()} does not exist; lay the images out as "
-            "<data_dir>/<root>/train/<class name>/<image>.png"
-        )
-
-
-def _check_features(where: str, data_dir: Path, options: Mapping[str, object]) -> None:
-    """The features file (and its labels and split files) on disk, with the loader's message;
-    options checked as the loader checks them."""
-    from alcore.data.feature_file import check_present, feature_source
-
-    try:
-        check_present(feature_source(data_dir, options))
-    except (ValueError, FileNotFoundError) as error:
-        raise ConfigError(f"{where}.options: {error}") from None
 
 
 def _check_weights(where: str, data_dir: Path, model: str) -> None:
