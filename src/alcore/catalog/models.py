@@ -61,7 +61,7 @@ BUILTINS: dict[str, Builtin] = {
         Size(45_088, 64, 20, (3, 32, 32)),
     ),
     "small_cnn_dropout": Builtin(
-        "small_cnn with dropout 0.5 before the head (a model for bald's passes)",
+        "small_cnn with dropout 0.5 before the head (for the dropout passes of bald, batchbald)",
         "alcore.models.small:SmallCNN",
         Size(45_088, 64, 20, (3, 32, 32)),
         arguments={"dropout": 0.5},

@@ -1,4 +1,4 @@
-"""``alcore strategies | models | datasets``: the catalogue's entries."""
+"""``alcore strategies | models | datasets | catalogue``: the catalogue's entries."""
 
 from __future__ import annotations
 
@@ -57,3 +57,53 @@ def list_datasets(args: argparse.Namespace) -> int:
             print(textwrap.fill(f"options: {options}", width=96, initial_indent=" " * width,
                                 subsequent_indent=" " * (width + 2)))  # fmt: skip
     return 0
+
+
+def print_catalogue(args: argparse.Namespace) -> int:
+    """``alcore catalogue``: every entry as Markdown tables (``docs/catalogue.md`` is its
+    output; torch-free)."""
+    print(catalogue_markdown(), end="")
+    return 0
+
+
+def catalogue_markdown() -> str:
+    """The datasets, builtin models and strategy kinds as Markdown tables, in catalogue order."""
+
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = [
+        "# The catalogue",
+        "",
+        "Written by `alcore catalogue > docs/catalogue.md` from `src/alcore/catalog/` (a test",
+        "holds this page to it); how to add an entry: [contributing.md](contributing.md).",
+        "",
+        "## Datasets",
+        "",
+        "| dataset | what | options (defaults) |",
+        "| --- | --- | --- |",
+    ]
+    for name in known_datasets():
+        entry = DATASETS[name]
+        options = ", ".join(f"`{k}={v!r}`" for k, v in entry.options.items()) or "none"
+        lines.append(f"| `{name}` | {cell(entry.summary)} | {cell(options)} |")
+    lines += ["", "## Builtin models", "", "| model | what |", "| --- | --- |"]
+    for name in sorted(BUILTINS):
+        lines.append(f"| `{name}` | {cell(BUILTINS[name].summary)} |")
+    lines += [
+        "",
+        "Any torchvision classification model by name, and your own as",
+        '`"package.module:function"`: [models.md](models.md).',
+        "",
+        "## Strategy kinds",
+        "",
+        "| kind | picks | reads | seeded | options (defaults) | reference |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, kind in KINDS.items():
+        reads = ", ".join(sorted(kind.needs)) or "nothing"
+        taken = ", ".join(f"`{o}={OPTION_DEFAULTS[o]!r}`" for o in kind.takes) or "none"
+        seeded = "yes" if kind.stochastic else "no"
+        row = [f"`{name}`", cell(kind.summary), reads, seeded, taken, cell(kind.reference)]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"

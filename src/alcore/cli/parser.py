@@ -8,7 +8,7 @@ from pathlib import Path
 from alcore import __version__
 from alcore.catalog.strategies import FEATURES, KINDS, MC_PROBS, PROBS
 from alcore.cli.common import PROG, WHAT_OF
-from alcore.cli.listings import list_datasets, list_models, list_strategies
+from alcore.cli.listings import list_datasets, list_models, list_strategies, print_catalogue
 from alcore.cli.select import run_select
 
 MAIN_EPILOG = """\
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
          "example:\n  alcore models"),
         ("datasets", list_datasets, "the registered datasets and their options",
          "example:\n  alcore datasets"),
+        ("catalogue", print_catalogue, "every catalogue entry as Markdown (docs/catalogue.md)",
+         "example:\n  alcore catalogue > docs/catalogue.md"),
     ):  # fmt: skip
         listing = commands.add_parser(
             name, help=f"list {what}", description=f"List {what}.", epilog=epilog,
