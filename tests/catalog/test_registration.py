@@ -37,7 +37,7 @@ from alcore.models.base import EmbeddingClassifier
 from alcore.select.pool import Selection, with_diagnostics
 
 
-def load_rings(*, data_dir, download, options):
+def load_rings(name, *, data_dir, download, options):
     g = torch.Generator().manual_seed(int(options["data_seed"]))
     n = int(options["n_pool"])
     radius = torch.arange(n + 50) % 2 + 1.0

@@ -27,7 +27,7 @@ class Facts:
     item_bytes: int  # one stored item in memory (uint8 pixels for images, float32 otherwise)
 
 
-FactsFn = Callable[[Mapping[str, object], Path], Facts]  # (resolved options, data_dir) -> Facts
+FactsFn = Callable[[str, Mapping[str, object], Path], Facts]  # (name, options, data_dir) -> Facts
 # (name, resolved options, data_dir, download, scan) -> None: the data's own files as the loader
 # will read them, before any job; raises ValueError or OSError naming the file and the fix.
 # ``scan``: also the checks that read every item (a streamed pass), run once, before any job.
@@ -63,12 +63,12 @@ def _image_facts(n_pool: int, n_test: int, shape: tuple[int, ...]) -> Facts:
     return Facts(n_pool, n_test, shape, math.prod(shape))  # uint8 pixels
 
 
-def toy_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+def toy_facts(name: str, options: Mapping[str, object], data_dir: Path) -> Facts:
     """The 2-D toys: sizes from their options."""
     return Facts(int(str(options["n_pool"])), int(str(options["n_test"])), (2,), 2 * 4)
 
 
-def digits_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+def digits_facts(name: str, options: Mapping[str, object], data_dir: Path) -> Facts:
     """scikit-learn's digits: the stratified split's sizes from the label counts."""
     import numpy as np
 
@@ -83,7 +83,7 @@ def digits_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
 DATASETS: dict[str, Dataset] = {
     "cifar10": Dataset(
         "CIFAR10 via torchvision",
-        "alcore.data.torchvision_sets:load_cifar10",
+        "alcore.data.torchvision_sets:load_torchvision",
         {},
         images=True,
         facts=_image_facts(50_000, 10_000, (3, 32, 32)),
@@ -97,7 +97,7 @@ DATASETS: dict[str, Dataset] = {
     ),
     "cifar100": Dataset(
         "CIFAR100 via torchvision",
-        "alcore.data.torchvision_sets:load_cifar100",
+        "alcore.data.torchvision_sets:load_torchvision",
         {},
         images=True,
         facts=_image_facts(50_000, 10_000, (3, 32, 32)),
@@ -111,7 +111,7 @@ DATASETS: dict[str, Dataset] = {
     ),
     "svhn": Dataset(
         "SVHN via torchvision",
-        "alcore.data.torchvision_sets:load_svhn",
+        "alcore.data.torchvision_sets:load_torchvision",
         {},
         images=True,
         facts=_image_facts(73_257, 26_032, (3, 32, 32)),
@@ -126,30 +126,30 @@ DATASETS: dict[str, Dataset] = {
     # the MNIST family: IDX files under data_dir (or Debian's package), sizes from their headers
     "mnist": Dataset(
         "MNIST handwritten digits, 28x28 grey, from IDX files",
-        "alcore.data.idx:load_mnist",
+        "alcore.data.idx:load_idx",
         {},
         images=True,
-        facts="alcore.data.idx:mnist_facts",
+        facts="alcore.data.idx:idx_facts",
         facts_read_files=True,
         check="alcore.data.idx:check_idx_files",
         title="MNIST",
     ),
     "fashion_mnist": Dataset(
         "Fashion-MNIST clothing, 28x28 grey, from IDX files (apt: dataset-fashion-mnist)",
-        "alcore.data.idx:load_fashion_mnist",
+        "alcore.data.idx:load_idx",
         {},
         images=True,
-        facts="alcore.data.idx:fashion_mnist_facts",
+        facts="alcore.data.idx:idx_facts",
         facts_read_files=True,
         check="alcore.data.idx:check_idx_files",
         title="Fashion-MNIST",
     ),
     "kmnist": Dataset(
         "Kuzushiji-MNIST cursive hiragana, 28x28 grey, from IDX files",
-        "alcore.data.idx:load_kmnist",
+        "alcore.data.idx:load_idx",
         {},
         images=True,
-        facts="alcore.data.idx:kmnist_facts",
+        facts="alcore.data.idx:idx_facts",
         facts_read_files=True,
         check="alcore.data.idx:check_idx_files",
         title="KMNIST",
@@ -257,7 +257,7 @@ def facts(name: str, options: Mapping[str, object] | None, data_dir: str | Path)
         with_defaults(name, options)  # unknown options are refused here too
         return found
     compute = cast(FactsFn, resolve(found))
-    return compute(with_defaults(name, options), Path(data_dir))
+    return compute(name, with_defaults(name, options), Path(data_dir))
 
 
 def pool_size_from_config(name: str, options: Mapping[str, object]) -> int | None:

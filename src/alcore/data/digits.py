@@ -23,7 +23,7 @@ DIGITS_SPLIT_SEED = 0  # fixed on purpose: see the module docstring
 
 
 def load_digits_bundle(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
+    name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load the digits as a `DatasetBundle` with inputs (N, 1, 8, 8) float32.
 

@@ -186,7 +186,7 @@ def feature_dim(source: FeatureSource) -> tuple[int, int]:
     return parquet.metadata.num_rows, _parquet_dim(source, parquet)
 
 
-def feature_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+def feature_facts(name: str, options: Mapping[str, object], data_dir: Path) -> Facts:
     """Sizes from the header, the labels and the split (the catalogue's facts; no feature is
     read). Float32 in memory whatever the file stores."""
     source = feature_source(data_dir, options)

@@ -23,7 +23,7 @@ from alcore.data.feature_file import feature_source, read_features
 
 
 def load_features(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
+    name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load a features file as a `DatasetBundle` with inputs (P, D) and (M, D) float32.
 

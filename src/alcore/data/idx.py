@@ -78,7 +78,6 @@ SOURCES: dict[str, IdxSource] = {
         "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
     ),
 }
-IDX_DATASETS = tuple(sorted(SOURCES))
 
 # name -> torchvision class that downloads the files; filled on first use (torchvision is slow to
 # import) and replaceable by tests
@@ -396,7 +395,7 @@ def _split_headers(name: str, files: Mapping[str, Path], split: str) -> tuple[Id
     return images, labels
 
 
-def idx_facts(name: str, data_dir: str | Path) -> Facts:
+def idx_facts(name: str, options: Mapping[str, object], data_dir: str | Path) -> Facts:
     """Pool and test sizes from the four files' headers (torch-free, no image is read).
 
     Raises:
@@ -420,22 +419,7 @@ def check_idx_files(
     the first job reads the pool size from their headers."""
     if download:
         idx_files(name, data_dir, download=True)
-    idx_facts(name, data_dir)
-
-
-def mnist_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
-    """MNIST's sizes from its headers (the catalogue's facts)."""
-    return idx_facts("mnist", data_dir)
-
-
-def fashion_mnist_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
-    """Fashion-MNIST's sizes from its headers (the catalogue's facts)."""
-    return idx_facts("fashion_mnist", data_dir)
-
-
-def kmnist_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
-    """KMNIST's sizes from its headers (the catalogue's facts)."""
-    return idx_facts("kmnist", data_dir)
+    idx_facts(name, options, data_dir)
 
 
 def read_split(name: str, files: Mapping[str, Path], split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -489,20 +473,3 @@ def load_idx(
         pixel_mean=mean,
         pixel_std=std,
     )
-
-
-def load_mnist(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
-    """MNIST's IDX files (:func:`load_idx`)."""
-    return load_idx("mnist", data_dir=data_dir, download=download, options=options)
-
-
-def load_fashion_mnist(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
-) -> DatasetBundle:
-    """Fashion-MNIST's IDX files (:func:`load_idx`)."""
-    return load_idx("fashion_mnist", data_dir=data_dir, download=download, options=options)
-
-
-def load_kmnist(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
-    """KMNIST's IDX files (:func:`load_idx`)."""
-    return load_idx("kmnist", data_dir=data_dir, download=download, options=options)

@@ -41,7 +41,7 @@ class _Settings:
 
 
 def load_imagefolder(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
+    name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Load a folder of class sub-folders as a `DatasetBundle`.
 
@@ -107,7 +107,7 @@ def check_imagefolder_files(
         )
 
 
-def imagefolder_facts(options: Mapping[str, object], data_dir: Path) -> Facts:
+def imagefolder_facts(name: str, options: Mapping[str, object], data_dir: Path) -> Facts:
     """Sizes from the folder's listing alone (the catalogue's facts; no image is decoded)."""
     settings = _settings(data_dir, options)
     n_pool = imagefolder_pool_size(data_dir=data_dir, options=options)

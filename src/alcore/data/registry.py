@@ -12,10 +12,11 @@ from alcore.data.bundle import DatasetBundle
 
 
 class LoadFn(Protocol):
-    """A loader: options arrive complete (defaults filled in, unknown keys already refused)."""
+    """A loader, called with the dataset's catalogue name (one loader may serve several): options
+    arrive complete (defaults filled in, unknown keys already refused)."""
 
     def __call__(
-        self, *, data_dir: Path, download: bool, options: Mapping[str, object]
+        self, name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
     ) -> DatasetBundle: ...
 
 
@@ -47,4 +48,4 @@ def load_dataset(
     """
     load = cast(LoadFn, resolve(entry(name).loader))
     resolved = with_defaults(name, options)
-    return load(data_dir=Path(data_dir), download=download, options=resolved)
+    return load(name, data_dir=Path(data_dir), download=download, options=resolved)

@@ -149,20 +149,3 @@ def load_torchvision(
         pixel_mean=source.mean,
         pixel_std=source.std,
     )
-
-
-def load_cifar10(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
-    """CIFAR10's official files (:func:`load_torchvision`)."""
-    return load_torchvision("cifar10", data_dir=data_dir, download=download, options=options)
-
-
-def load_cifar100(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
-) -> DatasetBundle:
-    """CIFAR100's official files (:func:`load_torchvision`)."""
-    return load_torchvision("cifar100", data_dir=data_dir, download=download, options=options)
-
-
-def load_svhn(*, data_dir: Path, download: bool, options: Mapping[str, object]) -> DatasetBundle:
-    """SVHN's official files (:func:`load_torchvision`)."""
-    return load_torchvision("svhn", data_dir=data_dir, download=download, options=options)

@@ -55,7 +55,7 @@ def sample_quadrants(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 
 
 def load_blobs(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
+    name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """Gaussian clusters as a `DatasetBundle`: inputs (n_pool, 2) and (n_test, 2) float32.
 
@@ -75,7 +75,7 @@ def load_blobs(
 
 
 def load_quadrants(
-    *, data_dir: Path, download: bool, options: Mapping[str, object]
+    name: str, *, data_dir: Path, download: bool, options: Mapping[str, object]
 ) -> DatasetBundle:
     """The quadrant task as a `DatasetBundle`: inputs (n_pool, 2) and (n_test, 2) float32.
 
