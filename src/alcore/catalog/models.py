@@ -66,6 +66,11 @@ BUILTINS: dict[str, Builtin] = {
         Size(45_088, 64, 20, (3, 32, 32)),
         arguments={"dropout": 0.5},
     ),
+    "lenet5": Builtin(
+        "LeNet-5 (ReLU, max pooling), 84 features; ~26x less arithmetic than small_cnn",
+        "alcore.models.lenet:LeNet5",
+        Size(60_856, 84, 5, (1, 28, 28)),
+    ),
     "mlp": Builtin(
         "2 hidden layers of 64 with ReLU, for the 2-D toys",
         "alcore.models.mlp:MLP",
