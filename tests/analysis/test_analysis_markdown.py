@@ -33,4 +33,4 @@ def test_format_summary_renders_every_row() -> None:
     assert all(" ± " in cell for cell in table["AULC"])
     text = markdown_table(table)
     assert text.count("\n") == len(summary) + 2
-    assert "p=" in text
+    assert "p=" in text and "n80=" in text

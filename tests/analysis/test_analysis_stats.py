@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from alcore.analysis.arms import Role
-from alcore.analysis.stats import paired_test
+from alcore.analysis.stats import paired_power, paired_test, pairs_for_power
 from alcore.analysis.summary import summarize
 
 SQRT3 = math.sqrt(3.0)
@@ -82,6 +82,8 @@ def test_summarize_hand_case() -> None:
     assert pw["d_z_vs_random"] == pytest.approx(2.0)
     assert pw["p_vs_random"] == pytest.approx(1 - 2 * SQRT3 / math.sqrt(14.0))
     assert pw["n_pairs_vs_random"] == 3
+    # d_z 2 needs 5 pairs for 80% power (4 give 0.52, 5 give 0.91: test_pairs_for_power)
+    assert pw["seeds_for_power_vs_random"] == 5
     # against greedy only seeds 0 and 1 pair: differences .01 and .02
     assert pw["n_pairs_vs_greedy"] == 2
     assert pw["aulc_diff_vs_greedy"] == pytest.approx(0.015)
@@ -168,3 +170,30 @@ def test_summarize_refuses_empty_metrics() -> None:
                                   "test_accuracy"])  # fmt: skip
     with pytest.raises(ValueError, match="no runs"):
         summarize(empty)
+
+
+def test_paired_power_is_alpha_without_effect_and_matches_a_simulation() -> None:
+    assert paired_power(0.0, 7) == pytest.approx(0.05, abs=1e-12)
+    # the obvious reference: draw paired differences with mean d_z and sd 1, t-test each sample
+    rng = np.random.default_rng(0)
+    for d_z, n in [(1.0, 10), (0.5, 34), (2.0, 4)]:
+        diffs = rng.normal(d_z, 1.0, size=(100_000, n))
+        t = diffs.mean(axis=1) / (diffs.std(axis=1, ddof=1) / math.sqrt(n))
+        simulated = float(np.mean(np.abs(t) > stats.t.ppf(0.975, n - 1)))
+        assert paired_power(d_z, n) == pytest.approx(simulated, abs=0.005)
+        assert paired_power(-d_z, n) == pytest.approx(paired_power(d_z, n))
+
+
+def test_pairs_for_power() -> None:
+    # Cohen's tables (paired t, two-sided 5%, 80%): d 0.5 -> 34, 0.8 -> 15, 1.0 -> 10
+    assert [pairs_for_power(d) for d in (0.5, 0.8, 1.0, -1.0)] == [34, 15, 10, 10]
+    # the fewest: one pair fewer misses the target
+    assert paired_power(2.0, 5) >= 0.8 > paired_power(2.0, 4)
+    assert pairs_for_power(2.0) == 5
+    assert pairs_for_power(0.0) == math.inf and pairs_for_power(0.01) == math.inf
+    assert math.isnan(pairs_for_power(math.nan)) and pairs_for_power(math.inf) == 2
+    assert pairs_for_power(0.5, power=0.9) > 34
+    with pytest.raises(ValueError, match="power"):
+        pairs_for_power(0.5, power=1.0)
+    with pytest.raises(ValueError, match="n_pairs >= 2"):
+        paired_power(0.5, 1)

@@ -55,7 +55,8 @@ def markdown_table(df: pd.DataFrame, float_format: str = "{:.3f}", na_rep: str =
 def format_summary(summary: pd.DataFrame, float_format: str = "{:.3f}") -> pd.DataFrame:
     """A compact view of a :func:`~alcore.analysis.summary.summarize` table for reports:
     ``mean ± std`` text columns for final accuracy and AULC, labels to target, and per reference
-    ``ΔAULC vs <ref>`` as ``diff (p=…, d_z=…)``. Returns a new DataFrame of strings and ints."""
+    ``ΔAULC vs <ref>`` as ``diff (p=…, d_z=…, n80=…)``, n80 the seeds for 80% power. Returns a
+    new DataFrame of strings and ints."""
 
     def pm(mean: float, std: float) -> str:
         if math.isnan(mean):
@@ -88,10 +89,11 @@ def format_summary(summary: pd.DataFrame, float_format: str = "{:.3f}") -> pd.Da
             continue
         reference = column.removeprefix("aulc_diff_vs_")
         cells = []
-        for diff, p, d_z in zip(
+        for diff, p, d_z, n80 in zip(
             summary[column],
             summary[f"p_vs_{reference}"],
             summary[f"d_z_vs_{reference}"],
+            summary[f"seeds_for_power_vs_{reference}"],
             strict=True,
         ):
             if math.isnan(diff):
@@ -99,6 +101,7 @@ def format_summary(summary: pd.DataFrame, float_format: str = "{:.3f}") -> pd.Da
             elif math.isnan(p):
                 cells.append(f"{diff:+.3f}")
             else:
-                cells.append(f"{diff:+.3f} (p={p:.3g}, d_z={d_z:.2f})")
+                seeds = "n/a" if math.isnan(n80) else ">1000" if math.isinf(n80) else f"{n80:.0f}"
+                cells.append(f"{diff:+.3f} (p={p:.3g}, d_z={d_z:.2f}, n80={seeds})")
         out[f"ΔAULC vs {reference}"] = cells
     return out

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 
@@ -52,3 +53,46 @@ def paired_test(a: np.ndarray, b: np.ndarray) -> PairedTest:
         with np.errstate(divide="ignore", invalid="ignore"):
             d_z = float(np.float64(mean) / np.float64(sd))
     return PairedTest(mean, sd, float(result.statistic), float(result.pvalue), d_z, n)
+
+
+def paired_power(d_z: float, n_pairs: ArrayLike, alpha: float = 0.05) -> NDArray[np.float64]:
+    """The power of the two-sided paired t-test at level ``alpha`` with ``n_pairs`` pairs when the
+    true standardised effect is ``d_z``: P(|T| > t_crit) for T ~ noncentral t(n - 1, d_z sqrt(n)).
+
+    n_pairs: an int or an array of ints >= 2 (the result has its shape); 0 < alpha < 1; d_z
+    finite (its sign does not matter). NaN where scipy's noncentral t fails, which happens only
+    far beyond power 1 (noncentrality in the tens).
+    """
+    n = np.asarray(n_pairs, dtype=np.float64)
+    if np.any(n < 2) or not 0 < alpha < 1 or not np.isfinite(d_z):
+        raise ValueError(
+            f"need n_pairs >= 2, 0 < alpha < 1, finite d_z; got {n_pairs}, {alpha}, {d_z}"
+        )
+    df = n - 1
+    noncentrality = abs(d_z) * np.sqrt(n)
+    critical = stats.t.ppf(1 - alpha / 2, df)
+    upper = stats.nct.sf(critical, df, noncentrality)
+    lower = stats.nct.cdf(-critical, df, noncentrality)
+    return np.asarray(upper + lower, dtype=np.float64)
+
+
+def pairs_for_power(d_z: float, power: float = 0.8, alpha: float = 0.05, most: int = 1000) -> float:
+    """The fewest pairs (seeds) with which the two-sided paired t-test at level ``alpha`` detects
+    an effect of size ``d_z`` with probability ``power`` (:func:`paired_power`).
+
+    NaN when d_z is NaN; inf when d_z is 0 or more than ``most`` pairs would be needed. d_z is the
+    measured one, so the answer is an estimate as uncertain as d_z itself.
+    """
+    if not 0 < power < 1:
+        raise ValueError(f"power must be in (0, 1), got {power}")
+    if np.isnan(d_z):
+        return float("nan")
+    if np.isinf(d_z):
+        return 2.0
+    if d_z == 0:
+        return float("inf")
+    candidates = np.arange(2, most + 1)
+    # power rises with n; scipy's NaN lies beyond power 1, so it never hides the first n that
+    # reaches the target
+    reached = np.flatnonzero(paired_power(d_z, candidates, alpha) >= power)
+    return float(candidates[reached[0]]) if reached.size else float("inf")

@@ -21,6 +21,8 @@ Columns of :func:`summarize` (``<ref>`` is each key of ``references``):
 ``p_vs_<ref>``                    two-sided paired t-test p (scipy.stats.ttest_rel)
 ``d_z_vs_<ref>``                  Cohen's d_z = mean(diff) / std(diff, ddof=1)
 ``n_pairs_vs_<ref>``              seeds run by both strategies
+``seeds_for_power_vs_<ref>``      seeds a paired t-test at 5% would need to detect a difference
+                                  of the measured d_z with 80% power (inf: d_z = 0 or > 1,000)
 ================================  ==============================================================
 
 A reference is a :class:`~alcore.analysis.arms.Role` (arm settings), not a name: ``<ref>`` is the
@@ -41,7 +43,7 @@ import pandas as pd
 
 from alcore.analysis.arms import ARM_COLUMNS, GREEDY, RANDOM, Role, arm_table, first_arm
 from alcore.analysis.curves import area_under_curve, labels_to_reach, run_curves
-from alcore.analysis.stats import paired_test
+from alcore.analysis.stats import paired_test, pairs_for_power
 
 # the arms every other arm is compared against, by the name of their summary columns
 REFERENCES: Mapping[str, Role] = {"greedy": GREEDY, "random": RANDOM}
@@ -164,6 +166,7 @@ def summarize(
             row[f"p_vs_{reference}"] = test.p_value
             row[f"d_z_vs_{reference}"] = test.d_z
             row[f"n_pairs_vs_{reference}"] = test.n_pairs
+            row[f"seeds_for_power_vs_{reference}"] = pairs_for_power(test.d_z)
         rows.append(row)
     summary = pd.DataFrame(rows)
     return summary.sort_values(["dataset", "strategy"], kind="stable").reset_index(drop=True)
