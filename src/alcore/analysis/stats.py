@@ -66,7 +66,7 @@ def paired_power(d_z: float, n_pairs: ArrayLike, alpha: float = 0.05) -> NDArray
     n = np.asarray(n_pairs, dtype=np.float64)
     if np.any(n < 2) or not 0 < alpha < 1 or not np.isfinite(d_z):
         raise ValueError(
-            f"need n_pairs >= 2, 0 < alpha < 1, finite d_z; got {n_pairs}, {alpha}, {d_z}"
+            f"need n_pairs >= 2, 0 < alpha < 1, finite d_z; got {n_pairs!r}, {alpha}, {d_z}"
         )
     df = n - 1
     noncentrality = abs(d_z) * np.sqrt(n)
