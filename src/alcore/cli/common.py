@@ -6,7 +6,6 @@ from __future__ import annotations
 from alcore.catalog.strategies import FEATURES, MC_PROBS, PROBS
 
 PROG = "alcore"
-SUFFIXES = (".npy", ".pt", ".parquet")  # the input formats
 OPTION_OF = {FEATURES: "--features", PROBS: "--probs", MC_PROBS: "--mc-probs"}  # Pool field
 WHAT_OF = {  # what each option holds, for messages
     FEATURES: "(N, D) features",
@@ -24,8 +23,3 @@ class DataError(Exception):
 class UsageError(Exception):
     """Arguments that do not go together: the message, exit status 2 (as argparse's own)."""
 
-
-def first_line(error: BaseException) -> str:
-    """The first line of ``error``'s message (its type's name when it has none)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alcore.catalog.strategies import FEATURES, MC_PROBS, PROBS
-from alcore.cli.common import EMBEDDING_COLUMNS, DataError, UsageError, first_line
+from alcore.cli.common import EMBEDDING_COLUMNS, DataError, UsageError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
     from torch import Tensor
 
@@ -43,6 +42,15 @@ class PoolInputs:
 
 def read_inputs(args: argparse.Namespace) -> PoolInputs:
     """Read and check every input file; a problem raises :class:`DataError` naming the file."""
+    from alcore.files.arrays import ArrayFileError
+
+    try:
+        return _read_inputs(args)
+    except ArrayFileError as error:  # the reader's message names the file, problem and fix
+        raise DataError(str(error)) from error
+
+
+def _read_inputs(args: argparse.Namespace) -> PoolInputs:
     import torch
 
     from alcore.select import check_features, check_probs
@@ -113,9 +121,12 @@ def _checked(path: Path, check: Callable[..., None], *values: object) -> None:
 
 
 def _is_embedding(path: Path) -> bool:
+    from alcore.files.arrays import open_parquet
+
     if path.suffix != ".parquet":
         return False
-    return EMBEDDING_COLUMNS <= set(_parquet_schema(path).names)
+    with open_parquet(path) as source:
+        return EMBEDDING_COLUMNS <= set(source.schema_arrow.names)
 
 
 def _read_embedding(path: Path) -> Any:
@@ -136,11 +147,9 @@ def _metadata_int(metadata: dict[str, str], key: str) -> int:
 
 def _read_matrix(path: Path, field: str) -> Tensor:
     """An (N, K) matrix from .npy / .pt / parquet (pool rows; see SELECT_EPILOG)."""
-    if path.suffix != ".parquet":
-        values = _read_tensor(path, field)
-    else:
-        table = _pool_rows(path, _read_parquet(path))
-        values = _parquet_matrix(path, table, field)
+    from alcore.files.arrays import read_tensor
+
+    values = read_tensor(path, field, rows=_pool_rows)
     if values.dim() != 2:
         hint = {FEATURES: "one row of D numbers per point", PROBS: "one row of C per point"}
         raise DataError(
@@ -151,12 +160,14 @@ def _read_matrix(path: Path, field: str) -> Tensor:
 
 
 def _read_mc_probs(path: Path, n_points: int | None) -> Tensor:
+    from alcore.files.arrays import read_tensor
+
     if path.suffix == ".parquet":
         raise DataError(
             f"{path}: --mc-probs is read from .npy or .pt only (a (T, N, C) array); save it "
             "with np.save(path, mc_probs) or torch.save(mc_probs, path)"
         )
-    values = _read_tensor(path, MC_PROBS)
+    values = read_tensor(path, MC_PROBS)
     if values.dim() != 3 or values.shape[0] < 1:
         raise DataError(
             f"{path}: mc-probs must have shape (T, N, C) (T stochastic passes), got shape "
@@ -179,12 +190,14 @@ def _read_labelled(path: Path, n_points: int | None) -> Tensor:
     """The labelled set as an (N,) bool mask, from indices or a mask."""
     import torch
 
+    from alcore.files.arrays import read_parquet, read_tensor
+
     n_pool = None  # a workflow labelled.parquet's pool size
     if path.suffix == ".parquet":
-        table = _read_parquet(path)
+        table = read_parquet(path)
         names = table.column_names
         if "labelled" in names:
-            values = _column_tensor(path, _pool_rows(path, table), "labelled")
+            values = _column_tensor(path, _pool_rows(table), "labelled")
         elif "index" in names:
             values = _column_tensor(path, table, "index")
             stored = (table.schema.metadata or {}).get(b"n_pool")
@@ -195,7 +208,7 @@ def _read_labelled(path: Path, n_points: int | None) -> Tensor:
                 f"(found {', '.join(names)}); write one of them"
             )
     else:
-        values = _read_tensor(path, "labelled")
+        values = read_tensor(path, "labelled")
     if values.dim() != 1:
         raise DataError(
             f"{path}: the labelled set must be 1-D (indices or a mask), got shape "
@@ -237,82 +250,7 @@ def _read_labelled(path: Path, n_points: int | None) -> Tensor:
     return mask
 
 
-def _read_tensor(path: Path, field: str) -> Tensor:
-    """A tensor from .npy (allow_pickle=False) or .pt (weights_only=True), on the CPU."""
-    import numpy as np
-    import torch
-
-    if path.suffix == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise DataError(
-                f"{path}: not a readable .npy array ({first_line(error)}); save a numeric "
-                "array with np.save (object arrays are refused)"
-            ) from error
-        return _from_numpy(path, array, field)
-    try:
-        value = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # pickle, zip and torch errors alike: the file is unusable
-        reason = first_line(error)
-        if "Weights only load failed" in reason:  # torch's advice to unpickle is not ours
-            reason = "corrupt, or holds pickled objects that weights_only=True refuses"
-        raise DataError(
-            f"{path}: not a readable tensor file ({reason}); save one tensor with "
-            "torch.save(tensor, path)"
-        ) from error
-    if isinstance(value, np.ndarray):
-        return _from_numpy(path, value, field)
-    if not isinstance(value, torch.Tensor):
-        raise DataError(
-            f"{path}: holds a {type(value).__name__}, not a tensor; save the {field} tensor "
-            "itself with torch.save(tensor, path)"
-        )
-    if value.dtype.is_complex:
-        raise DataError(f"{path}: holds complex numbers; save real {field}")
-    return value
-
-
-def _from_numpy(path: Path, array: np.ndarray, field: str) -> Tensor:
-    import numpy as np
-    import torch
-
-    if array.dtype.kind not in "biuf":
-        raise DataError(
-            f"{path}: holds {array.dtype} values, not numbers; save {field} as a numeric array"
-        )
-    if array.dtype.kind == "u" and array.dtype.itemsize > 1:
-        array = array.astype(np.int64)
-    return torch.from_numpy(np.ascontiguousarray(array.astype(array.dtype.newbyteorder("="))))
-
-
-def _parquet_schema(path: Path) -> pa.Schema:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        with pq.ParquetFile(path) as source:
-            return source.schema_arrow
-    except (pa.ArrowException, OSError) as error:
-        raise DataError(
-            f"{path}: not a readable parquet file ({first_line(error)}); check the file"
-        ) from error
-
-
-def _read_parquet(path: Path) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        with pq.ParquetFile(path) as source:
-            return source.read()
-    except (pa.ArrowException, OSError) as error:
-        raise DataError(
-            f"{path}: not a readable parquet file ({first_line(error)}); check the file"
-        ) from error
-
-
-def _pool_rows(path: Path, table: pa.Table) -> pa.Table:
+def _pool_rows(table: pa.Table) -> pa.Table:
     """The rows with split == "pool" of a table with a `split` column (else all rows)."""
     import pyarrow.compute as pc
 
@@ -321,46 +259,12 @@ def _pool_rows(path: Path, table: pa.Table) -> pa.Table:
     return table.filter(pc.equal(table.column("split"), "pool"))
 
 
-def _parquet_matrix(path: Path, table: pa.Table, field: str) -> Tensor:
-    """A list column (``field`` or the only one) or all numeric columns, as (N, K)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import torch
-
-    lists = [f.name for f in table.schema if pa.types.is_list(f.type)
-             or pa.types.is_fixed_size_list(f.type) or pa.types.is_large_list(f.type)]  # fmt: skip
-    name = field if field in lists else (lists[0] if len(lists) == 1 else None)
-    if name is not None:
-        column = table.column(name).combine_chunks()
-        if column.null_count:
-            raise DataError(f"{path}: column {name!r} has missing rows; write every row")
-        lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
-        if len(lengths) and (lengths != lengths[0]).any():
-            raise DataError(
-                f"{path}: the rows of column {name!r} differ in length ({lengths.min()} to "
-                f"{lengths.max()}); write {field} of one width"
-            )
-        width = int(lengths[0]) if len(lengths) else 0
-        flat = column.flatten().to_numpy(zero_copy_only=False)
-        return _from_numpy(path, np.asarray(flat).reshape(len(column), width), field)
-    numeric = [f.name for f in table.schema if not f.name.startswith("__index_level_")
-               and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))]  # fmt: skip
-    if len(lists) > 1 or not numeric:
-        raise DataError(
-            f"{path}: found no {field} column (columns: {', '.join(table.column_names)}); "
-            f"write a list column named {field!r}, or one numeric column per dimension"
-        )
-    try:
-        matrix = np.column_stack([table.column(n).to_numpy() for n in numeric])
-    except (pa.ArrowException, ValueError) as error:  # nulls
-        raise DataError(f"{path}: {first_line(error)}; write every value") from error
-    return torch.from_numpy(matrix.astype(np.result_type(matrix.dtype, np.float32)))
-
-
 def _column_tensor(path: Path, table: pa.Table, name: str) -> Tensor:
+    """A boolean or integer column as an (N,) tensor."""
     import numpy as np
     import pyarrow as pa
+
+    from alcore.files.arrays import to_tensor
 
     column = table.column(name)
     if column.null_count:
@@ -370,4 +274,4 @@ def _column_tensor(path: Path, table: pa.Table, name: str) -> Tensor:
             f"{path}: column {name!r} is {column.type}; write "
             f"{'booleans' if name == 'labelled' else 'integer pool indices'}"
         )
-    return _from_numpy(path, np.asarray(column.to_numpy()), name)
+    return to_tensor(path, np.asarray(column.to_numpy()), name)

@@ -18,8 +18,9 @@ from alcore.catalog.strategies import (
     options_apply,
     refused_options,
 )
-from alcore.cli.common import OPTION_OF, PROG, SUFFIXES, WHAT_OF, DataError, UsageError
+from alcore.cli.common import OPTION_OF, PROG, WHAT_OF, DataError, UsageError
 from alcore.cli.inputs import read_inputs
+from alcore.files.arrays import FORMATS, array_format
 
 
 def run_select(args: argparse.Namespace) -> int:
@@ -128,10 +129,10 @@ def _check_arguments(args: argparse.Namespace, needs: frozenset[str]) -> None:
         raise UsageError("no pool given: pass --features FILE (and --labelled FILE)")
     inputs = [(option, path) for option, path in _input_paths(args) if path is not None]
     for option, path in inputs:
-        if path.suffix not in SUFFIXES:
+        if array_format(path) is None:
             raise UsageError(
                 f"{option} {path}: unknown file type {path.suffix or '(no suffix)'!r}; save "
-                f"it as one of {', '.join(SUFFIXES)}"
+                f"it as one of {', '.join(FORMATS)}"
             )
         if not path.is_file():
             raise UsageError(f"{option} {path}: no such file; check the path")

@@ -7,16 +7,17 @@ module reads into a `DatasetBundle`.
 Two formats, chosen by the file's suffix (options: the ``features`` entry of
 ``alcore.catalog.datasets.DATASETS``):
 
-* ``.npy``: a C-ordered (N, D) float array, memory-mapped (``np.load(mmap_mode="c")``, never
-  pickled), with the labels in a second ``.npy`` of (N,) integers (option ``labels``) and an
-  optional third ``.npy`` of (N,) strings "pool"/"test" (option ``split``). A float32 pool that
-  is one block of rows in the file is a view of the map: loading it reads no feature data
-  beyond one pass that checks every value is finite. Copy-on-write (``"c"``) rather than
-  read-only (``"r"``): the pages are the file's (shared with the page cache and other jobs)
-  until something writes into them, which then writes into private memory instead of faulting.
+* ``.npy``: a C-ordered (N, D) float array, memory-mapped copy-on-write and never unpickled
+  (:func:`alcore.files.arrays.load_npy`), with the labels in a second ``.npy`` of (N,) integers
+  (option ``labels``) and an optional third ``.npy`` of (N,) strings "pool"/"test" (option
+  ``split``). A float32 pool that is one block of rows in the file is a view of the map:
+  loading it reads no feature data beyond one pass that checks every value is finite.
 * ``.parquet``: columns ``features`` (a fixed-size list or list of floats, D values a row),
   ``label`` (integers) and optionally ``split`` ("pool"/"test"); the names are options. Parquet
   is decoded, so its pool is always a copy in memory, filled batch by batch (one copy, not two).
+
+The files are read by the package's array reader (:mod:`alcore.files.arrays`); each of its
+errors is a ``ValueError`` naming the file, the problem and the fix.
 
 Before any job, the workflow's preflight calls :func:`check_finite`: one streamed pass over the
 features (a ``.npy`` mapped block by block, a parquet file decoded batch by batch) that memory
@@ -48,6 +49,15 @@ from alcore.catalog.datasets import Facts, with_defaults
 from alcore.data.errors import DatasetUnavailableError
 from alcore.data.options import float_option, int_option, resolve_options, str_option
 from alcore.data.splits import stratified_split
+from alcore.files.arrays import (
+    array_format,
+    list_blocks,
+    list_width,
+    load_npy,
+    npy_blocks,
+    open_parquet,
+    read_parquet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +121,8 @@ def feature_source(data_dir: str | Path, options: Mapping[str, object] | None) -
             "file of features and labels, relative to data_dir or absolute"
         )
     path = _under(data_dir, str_option("features", opts, "path"))
-    kind = {".npy": "npy", ".parquet": "parquet"}.get(path.suffix.lower())
-    if kind is None:
+    kind = array_format(path)
+    if kind is None or kind not in ("npy", "parquet"):
         raise ValueError(
             f"dataset 'features': option path={str(opts['path'])!r} must end in .npy or .parquet "
             "(the format is read from the suffix)"
@@ -180,9 +190,7 @@ def feature_dim(source: FeatureSource) -> tuple[int, int]:
     if source.kind == "npy":
         array = _open_npy(source.path)
         return int(array.shape[0]), int(array.shape[1])
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(source.path)
+    parquet = open_parquet(source.path)
     return parquet.metadata.num_rows, _parquet_dim(source, parquet)
 
 
@@ -315,20 +323,14 @@ def _nonfinite_message(path: Path, row: int) -> str:
 def _npy_first_nonfinite(path: Path) -> int | None:
     """A file row of the .npy whose features are not finite (the first one for C order), or
     None; the values are mapped block by block, each map closed before the next."""
-    array = _open_npy(path)  # the header: shape, dtype, order and where the data start
+    array = _open_npy(path)  # the header, checked: shape, dtype and order
     n, d = int(array.shape[0]), int(array.shape[1])
-    dtype, offset = array.dtype, int(getattr(array, "offset", 0))
-    fortran = not array.flags.c_contiguous
+    itemsize, fortran = array.dtype.itemsize, not array.flags.c_contiguous
     del array  # only its header was read
-    per_block = max(1, FINITE_BLOCK_BYTES // (d * dtype.itemsize)) * d  # whole rows (C order)
-    total = n * d
-    for start in range(0, total, per_block):
-        count = min(per_block, total - start)
-        block = np.memmap(
-            path, dtype=dtype, mode="r", offset=offset + start * dtype.itemsize, shape=(count,)
-        )
+    per_block = max(1, FINITE_BLOCK_BYTES // (d * itemsize)) * d  # whole rows (C order)
+    for start, block in npy_blocks(path, per_block):
         bad = _first_bad_value(block)
-        del block  # its last reference: the block's map is released before the next is made
+        del block  # its last reference here: the block's map is released before the next
         if bad is not None:
             element = start + bad  # its row: C order stores rows one after another
             return element % n if fortran else element // d
@@ -338,13 +340,12 @@ def _npy_first_nonfinite(path: Path) -> int | None:
 def _parquet_first_nonfinite(source: FeatureSource) -> int | None:
     """The first file row of the parquet file whose features are not finite, or None."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(source.path, pre_buffer=False, buffer_size=1 << 24)
+    parquet = open_parquet(source.path, streamed=True)
     d = _parquet_dim(source, parquet)
     batch_rows = max(1, FINITE_BLOCK_BYTES // (4 * d))
     try:
-        for start, block in _parquet_blocks(source, parquet, d, batch_rows):
+        for start, block in _features_blocks(source, parquet, d, batch_rows):
             bad = _first_bad_value(block)
             if bad is not None:
                 return start + bad // d
@@ -394,13 +395,10 @@ def _class_names(value: object) -> tuple[str, ...] | None:
 
 def _open_npy(path: Path) -> np.ndarray:
     """The (N, D) float array of ``path``, memory-mapped (only the header is read)."""
-    try:
-        array: np.ndarray = np.load(path, mmap_mode="c", allow_pickle=False)
-    except ValueError as error:  # an object dtype, a truncated file, not a .npy
-        raise ValueError(
-            f"{path}: not a readable .npy of numbers ({error}); save the features with "
-            "np.save(path, x) where x is a (N, D) float32 array"
-        ) from None
+    array = load_npy(
+        path, mmap=True, holding="of numbers",
+        fix="save the features with np.save(path, x) where x is a (N, D) float32 array",
+    )  # fmt: skip
     if array.ndim != 2 or array.dtype.kind != "f" or array.shape[1] == 0:
         raise ValueError(
             f"{path}: the features must be a 2-D (N, D) float array, got shape {array.shape} "
@@ -445,10 +443,7 @@ def _first_nonfinite(features: np.ndarray) -> int | None:
 
 
 def _npy_labels(path: Path, n: int) -> np.ndarray:
-    try:
-        labels = np.load(path, allow_pickle=False)
-    except ValueError as error:
-        raise ValueError(f"{path}: not a readable .npy of labels ({error})") from None
+    labels = load_npy(path, holding="of labels", fix="")
     if labels.shape != (n,):
         raise ValueError(
             f"{path}: the labels must be a 1-D array of one label per features row, shape "
@@ -474,13 +469,10 @@ def _checked_labels(where: object, labels: np.ndarray) -> np.ndarray:
 
 def _npy_split(path: Path, n: int) -> np.ndarray:
     """(N,) bool: True for a test row."""
-    try:
-        split = np.load(path, allow_pickle=False)
-    except ValueError as error:
-        raise ValueError(
-            f"{path}: not a readable .npy of split names ({error}); save a string array, "
-            "np.save(path, np.array(['pool', 'test', ...]))"
-        ) from None
+    split = load_npy(
+        path, holding="of split names",
+        fix="save a string array, np.save(path, np.array(['pool', 'test', ...]))",
+    )  # fmt: skip
     if split.shape != (n,) or split.dtype.kind not in "US":
         raise ValueError(
             f"{path}: the split must be a 1-D string array of shape ({n},) holding 'pool' or "
@@ -501,40 +493,21 @@ def _is_test(where: object, split: np.ndarray) -> np.ndarray:
 
 
 def _parquet_dim(source: FeatureSource, parquet: Any) -> int:
-    """D from the features column's type (fixed-size list) or its first row (list)."""
-    import pyarrow as pa
-
-    schema = parquet.schema_arrow
-    if source.features_column not in schema.names:
+    """D from the features column's type (fixed-size list) or its first row (list); a file
+    without rows gives 1, and the empty-file message follows."""
+    names = parquet.schema_arrow.names
+    if source.features_column not in names:
         raise ValueError(
-            f"{source.path}: no column {source.features_column!r} (columns: {schema.names}); "
+            f"{source.path}: no column {source.features_column!r} (columns: {names}); "
             "name the features column with the option features_column"
         )
-    kind = schema.field(source.features_column).type
-    if pa.types.is_fixed_size_list(kind) and pa.types.is_floating(kind.value_type):
-        if kind.list_size == 0:
-            raise ValueError(f"{source.path}: column {source.features_column!r} has 0 values")
-        return int(kind.list_size)
-    if (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and pa.types.is_floating(
-        kind.value_type
-    ):
-        if parquet.metadata.num_rows == 0:
-            return 1  # no rows: the empty-file message follows
-        batches = parquet.iter_batches(batch_size=1, columns=[source.features_column])
-        first = next(batches)
-        return len(first.column(0)[0])
-    raise ValueError(
-        f"{source.path}: column {source.features_column!r} has type {kind}; it must hold D "
-        "floats a row, as a list or (better: D is then in the schema) a fixed-size list, e.g. "
-        "pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), x.shape[1])"
-    )
+    return list_width(source.path, parquet, source.features_column)
 
 
 def _parquet_labels_split(source: FeatureSource, n: int) -> tuple[np.ndarray, np.ndarray | None]:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    names = pq.ParquetFile(source.path).schema_arrow.names
+    names = open_parquet(source.path).schema_arrow.names
     if source.label_column not in names:
         raise ValueError(
             f"{source.path}: no column {source.label_column!r} (columns: {names}); name the "
@@ -547,7 +520,7 @@ def _parquet_labels_split(source: FeatureSource, n: int) -> tuple[np.ndarray, np
             "the option split_column, or remove it to split by test_fraction"
         )
     columns = [source.label_column] + ([source.split_column] if has_split else [])
-    table = pq.read_table(source.path, columns=columns)
+    table = read_parquet(source.path, columns)
     label = table.column(source.label_column)
     where = f"{source.path} column {source.label_column!r}"
     if not pa.types.is_integer(label.type) or label.null_count:
@@ -572,18 +545,15 @@ def _parquet_labels_split(source: FeatureSource, n: int) -> tuple[np.ndarray, np
 def _read_parquet_features(source: FeatureSource, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
     """Decode the features column batch by batch straight into the pool and test arrays."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    # streamed page by page, one thread: pre-buffering whole row groups on several threads was
-    # twice as slow and held 2.6 GB of Arrow memory for a 2 GB file (benchmarks/features_load.py)
-    parquet = pq.ParquetFile(source.path, pre_buffer=False, buffer_size=1 << 24)
+    parquet = open_parquet(source.path, streamed=True)
     n, d = parquet.metadata.num_rows, _parquet_dim(source, parquet)
     pool = np.empty((len(rows.pool), d), dtype=np.float32)
     test = np.empty((len(rows.test), d), dtype=np.float32)
     is_test = np.zeros(n, dtype=bool)
     is_test[rows.test] = True
     n_pool = n_test = 0
-    for start, block in _parquet_blocks(source, parquet, d, BLOCK_ROWS):
+    for start, block in _features_blocks(source, parquet, d, BLOCK_ROWS):
         count = len(block)
         chosen = is_test[start : start + count]
         k = int(chosen.sum())
@@ -599,31 +569,9 @@ def _read_parquet_features(source: FeatureSource, rows: Rows) -> tuple[np.ndarra
     return pool, test
 
 
-def _parquet_blocks(
+def _features_blocks(
     source: FeatureSource, parquet: Any, d: int, batch_rows: int
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """(first file row, (count, D) values as stored) of the features column, batch by batch,
-    on one thread; null values and rows of another length than D are refused."""
-    import pyarrow as pa
-
-    start = 0
-    where = f"{source.path} column {source.features_column!r}"
-    batches = parquet.iter_batches(
-        batch_size=batch_rows, columns=[source.features_column], use_threads=False
-    )
-    for batch in batches:
-        column = batch.column(0)
-        values = column.flatten()  # respects the batch's offset, unlike .values
-        count = len(column)
-        if column.null_count or values.null_count:
-            raise ValueError(f"{where}: null features near row {start}; every row needs {d} values")
-        if not pa.types.is_fixed_size_list(column.type):
-            lengths = np.diff(column.offsets.to_numpy())
-            if (lengths != d).any():
-                bad = start + int(np.flatnonzero(lengths != d)[0])
-                raise ValueError(
-                    f"{where}: row {bad} has {int(lengths[bad - start])} values, row 0 has {d}; "
-                    "every row must have the same number of features"
-                )
-        yield start, values.to_numpy(zero_copy_only=False).reshape(count, d)
-        start += count
+    """(first file row, (count, D) features as stored) of the features column, batch by batch;
+    null values and rows of another length than D are refused."""
+    return list_blocks(source.path, parquet, source.features_column, d, batch_rows, "features")

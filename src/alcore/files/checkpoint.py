@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from alcore.files.arrays import first_line
 from alcore.files.atomic import atomic_write
 from alcore.files.errors import StageFileError, rerun_fix
 
@@ -37,9 +38,8 @@ def load_checkpoint(
     try:
         content = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, OSError, ValueError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise StageFileError(
-            path, f"not a readable checkpoint ({first_line})", rerun_fix(path)
+            path, f"not a readable checkpoint ({first_line(error)})", rerun_fix(path)
         ) from error
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise StageFileError(path, f"not an {FORMAT} file", rerun_fix(path))

@@ -1,4 +1,7 @@
-"""Parquet tables with declared columns, and (N, D) tensors stored as fixed-size lists."""
+"""Parquet tables with declared columns, and (N, D) tensors stored as fixed-size lists.
+
+Vector columns are decoded by the shared array reader (:mod:`alcore.files.arrays`); its
+errors reach the caller as :class:`StageFileError`, whose fix is to rerun the stage."""
 
 from __future__ import annotations
 
@@ -15,6 +18,14 @@ import pyarrow.parquet as pq
 if TYPE_CHECKING:
     from torch import Tensor
 
+from alcore.files.arrays import (
+    ArrayFileError,
+    list_blocks,
+    list_rows,
+    list_width,
+    open_parquet,
+    reading_parquet,
+)
 from alcore.files.atomic import atomic_write
 from alcore.files.errors import StageFileError, rerun_fix
 
@@ -45,16 +56,18 @@ def vector_column(values: Tensor | np.ndarray, dtype: type = np.float32) -> pa.A
 
 
 def matrix_column(table: pa.Table, name: str) -> Tensor:
-    """Fixed-size-list column -> (N, D) float32 tensor.
+    """List column of D floats a row (fixed-size, as :func:`vector_column` writes) -> (N, D)
+    float32 tensor.
 
     A column in one chunk, of the dtype returned, is shared with the table, not copied (treat
     it as read-only); half precision is widened to float32 exactly.
+
+    Raises:
+        ArrayFileError: null or ragged rows (the table has no file name: "table column ...").
     """
     import torch  # here: files.parquet is imported by torch-free jobs too
 
-    column = table.column(name).combine_chunks()
-    width = column.type.list_size
-    flat = column.flatten().to_numpy(zero_copy_only=False).reshape(-1, width)
+    flat = list_rows("table", table.column(name).combine_chunks(), name)
     if flat.dtype != np.float32:
         return torch.from_numpy(flat.astype(np.float32))
     with warnings.catch_warnings():  # arrow's buffers are immutable; nothing writes to them
@@ -70,22 +83,19 @@ def read_matrix(path: str | Path, name: str, rows: int) -> Tensor:
 
     path = Path(path)
     try:
-        source = pq.ParquetFile(path)
-        field = source.schema_arrow.field(name)
-        dtype = field.type.value_type.to_pandas_dtype()
-        out = np.empty((rows, field.type.list_size), dtype=dtype)
-        done = 0
-        for batch in source.iter_batches(batch_size=_ROW_GROUP, columns=[name]):
-            flat = batch.column(0).flatten().to_numpy(zero_copy_only=False)
-            block = flat.reshape(-1, field.type.list_size)[: rows - done]
-            out[done : done + block.shape[0]] = block
-            done += block.shape[0]
-            if done == rows:
-                break
-    except (pa.ArrowException, OSError) as error:
-        raise StageFileError(
-            path, f"not a readable parquet file ({error})", rerun_fix(path)
-        ) from error
+        with open_parquet(path) as source:
+            width = list_width(path, source, name)
+            dtype = source.schema_arrow.field(name).type.value_type.to_pandas_dtype()
+            out = np.empty((rows, width), dtype=dtype)
+            done = 0
+            for _, block in list_blocks(path, source, name, width, _ROW_GROUP):
+                block = block[: rows - done]
+                out[done : done + block.shape[0]] = block
+                done += block.shape[0]
+                if done == rows:
+                    break
+    except ArrayFileError as error:
+        raise _stage_error(path, error) from error
     if done != rows:
         raise StageFileError(path, f"has {done} rows of {name!r}, not {rows}", rerun_fix(path))
     return torch.from_numpy(out)
@@ -128,9 +138,7 @@ def read_table(
     if not path.exists():
         raise StageFileError(path, "file is missing", "Run the stage that writes it first")
     try:
-        # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and pandas,
-        # 0.4 s of every job's start-up
-        with pq.ParquetFile(path) as source:
+        with open_parquet(path) as source, reading_parquet(path):
             stored = source.schema_arrow
             problems = []
             for column in schema:
@@ -142,10 +150,8 @@ def read_table(
             if problems:
                 raise StageFileError(path, "; ".join(problems), rerun_fix(path))
             table = source.read(columns=None if columns is None else list(columns))
-    except (pa.ArrowException, OSError) as error:
-        raise StageFileError(
-            path, f"not a readable parquet file ({error})", rerun_fix(path)
-        ) from error
+    except ArrayFileError as error:
+        raise _stage_error(path, error) from error
     return table
 
 
@@ -153,6 +159,11 @@ def metadata_of(table: pa.Table) -> dict[str, str]:
     """The table's string metadata (what :func:`write_table` stored)."""
     raw = table.schema.metadata or {}
     return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"pandas")}
+
+
+def _stage_error(path: Path, error: ArrayFileError) -> StageFileError:
+    """The reader's problem with a workflow file, whose fix is to rerun the stage."""
+    return StageFileError(path, error.reason, rerun_fix(path))
 
 
 def _compatible(
