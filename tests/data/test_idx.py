@@ -7,9 +7,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import os
-import shutil
-import subprocess
 import urllib.error
 from pathlib import Path
 from typing import ClassVar
@@ -364,7 +361,7 @@ def test_preflight_refuses_a_three_channel_torchvision_model_clearly(tmp_path):
     check_inputs(config(tmp_path, model="small_cnn_dropout"))
 
 
-@pytest.mark.parametrize("model", ["small_cnn", "small_cnn_dropout", "mlp", "linear"])
+@pytest.mark.parametrize("model", ["lenet5", "small_cnn", "small_cnn_dropout", "mlp", "linear"])
 def test_the_small_builtins_train_on_28x28_grey(model):
     from alcore.models import build_model
 
@@ -374,7 +371,6 @@ def test_the_small_builtins_train_on_28x28_grey(model):
 
 # --- the real files ---------------------------------------------------------------------------
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
 # Computed once from Debian's dataset-fashion-mnist files (gzip.decompress, np.frombuffer past the
 # 16-byte header, .sum(dtype=np.int64), hashlib.sha256 of the pixel bytes), independently of the
 # reader under test.
@@ -382,35 +378,6 @@ TRAIN_PIXEL_SUM = 3_431_114_169
 TEST_PIXEL_SUM = 573_469_082
 TRAIN_PIXELS_SHA256 = "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012"
 TEST_PIXELS_SHA256 = "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a"
-
-
-def why_no_apt() -> str | None:
-    """Why dataset-fashion-mnist cannot be installed here, or None when apt-get can try."""
-    if os.geteuid() != 0:
-        return "needs root to apt-get install dataset-fashion-mnist"
-    if not Path("/etc/debian_version").exists() or shutil.which("apt-get") is None:
-        return "needs Debian's apt-get to install dataset-fashion-mnist"
-    return None
-
-
-@pytest.fixture(scope="session")
-def fashion_files() -> Path:
-    """Debian's Fashion-MNIST files, installed with apt-get when missing (root on Debian);
-    the tests skip with the reason only where apt-get cannot install them."""
-    if not (FASHION / "train-images-idx3-ubyte.gz").is_file():
-        reason = why_no_apt()
-        if reason is not None:
-            pytest.skip(f"Fashion-MNIST's files are absent: {reason}")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--reinstall", "dataset-fashion-mnist"]
-        done = subprocess.run(install, capture_output=True, text=True, env=env, timeout=600)
-        if done.returncode != 0:  # perhaps an outdated package list: refresh it once
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
-            done = subprocess.run(install, capture_output=True, text=True, env=env, timeout=600)
-        if done.returncode != 0:  # no Debian mirror reachable: as the SLURM tests do
-            pytest.skip(f"apt-get cannot install dataset-fashion-mnist: {done.stderr[-300:]}")
-        assert (FASHION / "train-images-idx3-ubyte.gz").is_file(), "the package moved its files"
-    return FASHION
 
 
 def test_the_real_fashion_mnist(fashion_files, tmp_path):
