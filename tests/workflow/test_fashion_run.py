@@ -53,4 +53,3 @@ def test_the_small_protocol_runs_on_the_real_images(fashion_run):
     assert (results / "summary.md").read_text().count("| fashion_mnist |") == len(arms)
     figures = workdir / config["results"] / "figures" / experiment
     assert all((figures / f"{name}.png").stat().st_size > 0 for name in ("figure5", "radius"))
-

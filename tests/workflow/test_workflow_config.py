@@ -73,9 +73,10 @@ def test_scale_settings_reach_the_typed_settings():
     assert (settings.train.precision, settings.feature_dtype) == ("bf16", "float16")
     assert parsed.keep_checkpoints == "last"
     # the stored precision of the features does not change the trained model's identity
-    assert settings.fingerprint() == parse_config(config(precision="bf16")).dataset(
-        "e", "blobs"
-    ).fingerprint()
+    assert (
+        settings.fingerprint()
+        == parse_config(config(precision="bf16")).dataset("e", "blobs").fingerprint()
+    )
     assert settings.fingerprint() != parse_config(config()).dataset("e", "blobs").fingerprint()
     with pytest.raises(ConfigError, match=r"blobs\.augment: crops and flips apply to images"):
         parse_config(config(augment=True))
@@ -161,7 +162,9 @@ def test_the_settings_defaults_agree_with_the_schema():
     dataset = top["experiments"]["additionalProperties"]["properties"]["datasets"]
     dataset = dataset["additionalProperties"]["properties"]
     where = {
-        TrainSettings: dataset, StrategySettings: strategy, DatasetSettings: {**top, **dataset}
+        TrainSettings: dataset,
+        StrategySettings: strategy,
+        DatasetSettings: {**top, **dataset},
     }
     checked = 0
     for settings, properties in where.items():

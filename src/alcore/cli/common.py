@@ -22,4 +22,3 @@ class DataError(Exception):
 
 class UsageError(Exception):
     """Arguments that do not go together: the message, exit status 2 (as argparse's own)."""
-

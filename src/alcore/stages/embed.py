@@ -108,9 +108,7 @@ def embed_round(
     torch.set_num_threads(threads)
     device = torch.device(device)
     if feature_dtype not in FEATURE_DTYPES:
-        raise ValueError(
-            f"feature_dtype={feature_dtype!r}: use one of {sorted(FEATURE_DTYPES)}"
-        )
+        raise ValueError(f"feature_dtype={feature_dtype!r}: use one of {sorted(FEATURE_DTYPES)}")
     dtype = FEATURE_DTYPES[feature_dtype]
     model, content = model_from_checkpoint(checkpoint, device)
     del content["model_state"]  # loaded into the model: a second copy of the weights otherwise

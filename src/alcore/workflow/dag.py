@@ -41,8 +41,11 @@ class Dag:
         """The strategy whose jobs compute ``strategy``: the first of the experiment's list
         with the same settings (``strategy`` itself unless an earlier one is identical)."""
         settings = self._settings(strategy)
-        return next(s for s in self.config.experiments[experiment].strategies
-                    if self._settings(s) == settings)
+        return next(
+            s
+            for s in self.config.experiments[experiment].strategies
+            if self._settings(s) == settings
+        )
 
     def _settings(self, strategy: str) -> object:
         return dataclasses.replace(self.config.strategies[strategy], name="")
@@ -119,22 +122,30 @@ class Dag:
 
     def computed_runs(self, experiment: str) -> list[Run]:
         """The runs whose jobs exist: one per group of strategies with the same settings."""
-        return [run for run in self.runs(experiment)
-                if self.job_arm(experiment, run.strategy) == run.strategy]
+        return [
+            run
+            for run in self.runs(experiment)
+            if self.job_arm(experiment, run.strategy) == run.strategy
+        ]
 
     def run_metrics(self, experiment: str, run: Run) -> list[str]:
         """The metrics file of each round 0..R of ``run`` (from the jobs that compute it)."""
         arm = self.job_arm(experiment, run.strategy)
         rounds = self.config.dataset(experiment, run.dataset).rounds
-        return [self.round_file(experiment, run.dataset, arm, run.seed, r, "metrics.parquet")
-                for r in range(rounds + 1)]
+        return [
+            self.round_file(experiment, run.dataset, arm, run.seed, r, "metrics.parquet")
+            for r in range(rounds + 1)
+        ]
 
     def run_acquisitions(self, experiment: str, run: Run) -> list[str]:
         """The picks of each round 0..R-1 of ``run``."""
         arm = self.job_arm(experiment, run.strategy)
         rounds = self.config.dataset(experiment, run.dataset).rounds
-        return [f"{paths.round_dir(self.results, experiment, run.dataset, arm, run.seed, r)}/"
-                "acquisitions.parquet" for r in range(rounds)]
+        return [
+            f"{paths.round_dir(self.results, experiment, run.dataset, arm, run.seed, r)}/"
+            "acquisitions.parquet"
+            for r in range(rounds)
+        ]
 
     def experiment_metrics(self, experiment: str) -> list[str]:
         """Every run's metrics files; a file appears once per strategy that reports it."""
@@ -145,13 +156,17 @@ class Dag:
 
     def metrics_owners(self, experiment: str) -> list[str]:
         """The strategy each of :meth:`experiment_metrics` reports (round 0's file is shared)."""
-        return [run.strategy for run in self.runs(experiment)
-                for _ in self.run_metrics(experiment, run)]
+        return [
+            run.strategy for run in self.runs(experiment) for _ in self.run_metrics(experiment, run)
+        ]
 
     def acquisitions_owners(self, experiment: str) -> list[str]:
         """The strategy each of :meth:`experiment_acquisitions` reports."""
-        return [run.strategy for run in self.runs(experiment)
-                for _ in self.run_acquisitions(experiment, run)]
+        return [
+            run.strategy
+            for run in self.runs(experiment)
+            for _ in self.run_acquisitions(experiment, run)
+        ]
 
     # -- targets -------------------------------------------------------------------------------
     def every_round_file(self) -> list[str]:
@@ -174,16 +189,22 @@ class Dag:
         return sorted(set(files))
 
     def all_metrics(self) -> list[str]:
-        return [paths.experiment_file(self.results, e, "metrics.parquet")
-                for e in self.config.experiments]
+        return [
+            paths.experiment_file(self.results, e, "metrics.parquet")
+            for e in self.config.experiments
+        ]
 
     def all_summaries(self) -> list[str]:
-        return [paths.experiment_file(self.results, e, "summary.md")
-                for e in self.config.experiments]
+        return [
+            paths.experiment_file(self.results, e, "summary.md") for e in self.config.experiments
+        ]
 
     def all_figure_files(self) -> list[str]:
-        return [paths.figure_file(self.results, e.name, figure, "png")
-                for e in self.config.experiments.values() for figure in e.figures]
+        return [
+            paths.figure_file(self.results, e.name, figure, "png")
+            for e in self.config.experiments.values()
+            for figure in e.figures
+        ]
 
     def figure_inputs(self, experiment: str, figure: str) -> dict[str, str]:
         """What ``figure`` of ``experiment`` is drawn from (alcore.workflow.draw.FIGURES)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 INITIAL = "initial"  # the arm of round 0, shared by every strategy of a seed
 
 
-
 def round_dir(
     results: str, experiment: str, dataset: str, arm: str, seed: int | str, round_: int | str
 ) -> str:
