@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint bench rehearsal
+.PHONY: install run test check lint bench rehearsal gpu-check
 SIZE ?= 1
 
 $(STAMP): pyproject.toml
@@ -33,3 +33,11 @@ bench: $(STAMP)
 
 rehearsal: $(STAMP)  # the paper's shapes through the workflow (SIZE=0.1: a tenth of them)
 	$(BIN)/python -m alcore.workflow.rehearsal --size $(SIZE)
+
+# The first GPU (docs/paper-scale.md): every GPU row in one run, about 8 minutes; report.md and
+# rows.csv land in OUT. No install: .venv's python where there is one, else python3 (alcore
+# comes from src/). GPU_CHECK_ARGS=--tiny runs every step at tiny sizes on the CPU.
+OUT ?= benchmarks/out/gpu-check
+GPU_CHECK_PYTHON := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+gpu-check:
+	$(GPU_CHECK_PYTHON) benchmarks/gpu_check.py --out $(OUT) $(GPU_CHECK_ARGS)
