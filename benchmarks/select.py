@@ -10,6 +10,8 @@ checks that alcore's greedy picks the same points as the baseline.
     python benchmarks/select.py --min-distance   # the first pass against torch.cdist
     python benchmarks/select.py --memory         # N=50,000, D=4,096: peak memory, progress
     python benchmarks/select.py --million        # N=1,000,000, D=512, b=1,000, in place
+    python benchmarks/select.py --peers --threads 1   # against fpsample, torch-quickfps, torch
+    python benchmarks/select.py --contention     # 1 thread and the default, beside busy processes
 
 Columns: seconds for the whole call (initial min distances included), of which the first
 min-distance pass ("first pass s"; for the baseline its own first ``pairwise_distances``),
@@ -24,6 +26,13 @@ many rows the old screen (plain expansion, loose margin, whole-tile recompute) l
 and how many pairs the current pass computes directly. ``--memory`` runs greedy and pweighted
 beam 10 for 400 picks at N=50,000, D=4,096, each in a fresh process, and reports the peak
 memory and the longest wait between two progress callbacks.
+
+``--peers`` times alcore's greedy against a plain torch loop (one ``addmv`` a pick), fpsample
+and torch-quickfps (``pip install -e '.[bench]'``; one that does not import is skipped with a
+line saying why) on the same data in one process, from the labelled set and from a single
+start point, with the float64 gap where a peer's picks first part from alcore's.
+``--contention`` runs one greedy call with one thread and with torch's default count, on the
+machine as it is and beside ``--busy`` processes spinning in pure Python (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -40,20 +49,26 @@ import argparse
 import ctypes
 import dataclasses
 import gc
+import importlib
 import json
+import multiprocessing
 import platform
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
 from sklearn.metrics import pairwise_distances
 
-from alcore.select import coreset_search, distances, min_distances
+from alcore.select import coreset, coreset_search, distances, min_distances
 
 _LIBC = ctypes.CDLL("libc.so.6")
 DIM = 512
@@ -480,6 +495,272 @@ def memory_rows(device: torch.device) -> list[dict[str, object]]:
     return rows
 
 
+# The strongest peers: exact farthest-point sampling elsewhere, timed on the same data.
+PEER_SHAPES = {512: (50_000, 2_000), 4096: (20_000, 1_000)}  # D -> default (N, b)
+PEER_DATA = ("gaussian", "clustered", "vgg-like")
+# torch's own thread count at import, untouched by --threads: what a caller gets by default
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+def torch_loop(features: torch.Tensor, start: torch.Tensor, budget: int) -> torch.Tensor:
+    """The plain torch greedy loop: (N, D) float features, (S,) int64 start indices ->
+    (budget,) int64 picks.
+
+    Min squared distances ``|x|^2 - 2 x.c + |c|^2``: to the start set by blocks of a matrix
+    product, then one ``addmv`` over all N rows and an in-place ``minimum`` a pick. Not exact
+    at near-ties: the expansion's rounding grows with ``|x|^2``, not with the distances.
+    """
+    n = features.shape[0]
+    sq = features.square().sum(dim=1)  # (N,)
+    best = torch.full((n,), float("inf"), dtype=features.dtype)
+    centres = features[start]
+    for row in range(0, n, 4096):  # (4096, S) blocks: bounded memory
+        block = torch.addmm(
+            sq[row : row + 4096, None] + sq[start][None, :],
+            features[row : row + 4096], centres.T, alpha=-2.0,
+        )  # fmt: skip
+        best[row : row + 4096] = block.min(dim=1).values
+    best[start] = -1.0  # a centre is never picked: -1 stays below every minimum
+    picks = torch.empty(budget, dtype=torch.int64)
+    row_sq = torch.empty_like(best)
+    for step in range(budget):
+        pick = int(best.argmax())
+        picks[step] = pick
+        torch.addmv(sq, features, features[pick], alpha=-2.0, out=row_sq)
+        torch.minimum(best, row_sq.add_(sq[pick]), out=best)
+        best[pick] = -1.0
+    return picks
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A farthest-point sampler to time against alcore.
+
+    run: (N, D) float32 features, (S,) int64 start indices, budget -> (budget,) int64
+    picks, the start excluded. start_set: whether it takes a set of start points (else one
+    index: single-start rows only).
+    """
+
+    name: str
+    run: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]
+    start_set: bool
+
+
+def _fpsample_run(module: ModuleType) -> Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]:
+    def run(features: torch.Tensor, start: torch.Tensor, budget: int) -> torch.Tensor:
+        # vanilla FPS (exact); its answer begins with the start points
+        points = features.numpy()
+        given = start.tolist() if start.shape[0] > 1 else int(start[0])
+        found = module.fps_sampling(points, start.shape[0] + budget, start_idx=given)
+        return torch.from_numpy(np.asarray(found, dtype=np.int64)[start.shape[0] :])
+
+    return run
+
+
+def _quickfps_run(module: ModuleType) -> Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]:
+    def run(features: torch.Tensor, start: torch.Tensor, budget: int) -> torch.Tensor:
+        # bucket FPS (exact); its answer begins with the start index
+        found = module.sample_idx(features, budget + 1, start_idx=int(start[0]))
+        return found[1:].to(torch.int64)
+
+    return run
+
+
+def load_peers(
+    import_module: Callable[[str], ModuleType] = importlib.import_module,
+) -> tuple[list[Peer], list[str]]:
+    """The peers that import, and one line for each that does not (what, why, how to get it)."""
+    peers = [Peer("torch addmv loop", torch_loop, start_set=True)]
+    skipped: list[str] = []
+    optional = (
+        ("fpsample", "fpsample", _fpsample_run, True),
+        ("torch-quickfps", "torch_quickfps", _quickfps_run, False),
+    )
+    for name, module_name, runner, start_set in optional:
+        try:
+            module = import_module(module_name)
+        except Exception as error:  # a broken build raises more than ImportError
+            skipped.append(
+                f"{name}: skipped ({type(error).__name__}: {error}); "
+                f"pip install {name}, or pip install -e '.[bench]'"
+            )
+            continue
+        peers.append(Peer(name, runner(module), start_set))
+    return peers, skipped
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Where two pick sequences part: the first step whose picks differ, and each pick's
+    min distance to the start set and the picks before it, recomputed in float64."""
+
+    step: int
+    ours: float
+    theirs: float
+
+    @property
+    def gap(self) -> float:
+        """(ours - theirs) / the larger: > 0 when our pick is the farther one, ~0 at a tie."""
+        return (self.ours - self.theirs) / max(self.ours, self.theirs, np.finfo(float).tiny)
+
+
+def first_difference(
+    features: torch.Tensor, start: torch.Tensor, ours: torch.Tensor, theirs: torch.Tensor
+) -> Difference | None:
+    """The first step at which ``theirs`` (b,) departs from ``ours`` (b,), None if never.
+
+    features: (N, D); start: (S,) int64 start indices. Both candidates' min distances to
+    the start set plus ``ours[:step]`` are direct float64 differences, so a gap within the
+    rounding of a float32 distance (a few 1e-7 at D = 512) is a near-tie that float32 cannot
+    decide, and a larger one a pick that is not the farthest.
+    """
+    length = min(ours.shape[0], theirs.shape[0])
+    differ = (ours[:length] != theirs[:length]).nonzero()
+    if differ.shape[0] == 0:
+        return None
+    step = int(differ[0, 0])
+    centres = torch.cat([start, ours[:step]])
+    candidates = features[torch.stack([ours[step], theirs[step]])].to(torch.float64)
+    distance = torch.cdist(
+        candidates, features[centres].to(torch.float64),
+        compute_mode="donot_use_mm_for_euclid_dist",
+    ).min(dim=1).values  # fmt: skip
+    return Difference(step, float(distance[0]), float(distance[1]))
+
+
+def _timed_cpu(run: Callable[[], torch.Tensor]) -> tuple[float, float, torch.Tensor]:
+    """(wall seconds, CPU seconds of this process, the answer) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = run()
+    return time.perf_counter() - wall, time.process_time() - cpu, out
+
+
+def peer_rows(
+    dims: list[int], data: list[str], n: int | None, budget: int | None
+) -> list[dict[str, object]]:
+    """alcore's greedy against each peer on the same data, labelled and single start."""
+    peers, skipped = load_peers()
+    for line in skipped:
+        print(f"# {line}", flush=True)
+    rows: list[dict[str, object]] = []
+    for dim in dims:
+        default_n, default_budget = PEER_SHAPES.get(dim, PEER_SHAPES[4096])
+        case_n, case_budget = n or default_n, budget or default_budget
+        for kind in data:
+            case = Case(kind, case_n, case_budget, dim)
+            features, labelled, _ = make_features(case)
+            labelled_start = labelled.nonzero().squeeze(1)
+            coreset(features[:2000], labelled[:2000], 20)  # warm up the kernels and threads
+            for start_name, start in (
+                (f"labelled {labelled_start.shape[0]}", labelled_start),
+                ("single", labelled_start[:1]),
+            ):
+                mask = torch.zeros(case_n, dtype=torch.bool)
+                mask[start] = True
+                wall, cpu, ours = _timed_cpu(partial(coreset, features, mask, case_budget))
+                head = {"data": kind, "D": dim, "N": case_n, "b": case_budget}
+                head["start"] = start_name
+                rows.append(_peer_row(head, "alcore greedy", (wall, cpu), None, ""))
+                for peer in peers:
+                    if start.shape[0] > 1 and not peer.start_set:
+                        continue  # one start index only: the single-start rows
+                    peer_wall, peer_cpu, theirs = _timed_cpu(
+                        partial(peer.run, features, start, case_budget)
+                    )
+                    picks = _describe(first_difference(features, start, ours, theirs))
+                    rows.append(
+                        _peer_row(head, peer.name, (peer_wall, peer_cpu), (wall, cpu), picks)
+                    )
+            del features, labelled
+            gc.collect()
+    return rows
+
+
+def _peer_row(
+    head: dict[str, object],
+    method: str,
+    seconds: tuple[float, float],
+    alcore: tuple[float, float] | None,
+    picks: str,
+) -> dict[str, object]:
+    """One printed row of :func:`peer_rows`: (wall, CPU) seconds, and over alcore's."""
+    row = {**head, "method": method, "wall s": round(seconds[0], 2), "CPU s": round(seconds[1], 2)}
+    if alcore is not None:
+        row["wall / alcore"] = f"{seconds[0] / alcore[0]:.1f}x"
+        row["CPU / alcore"] = f"{seconds[1] / alcore[1]:.1f}x"
+        row["picks"] = picks
+    print(_format(row), flush=True)
+    return row
+
+
+def _describe(difference: Difference | None) -> str:
+    if difference is None:
+        return "same as alcore"
+    return f"first differs at pick {difference.step}: float64 gap {difference.gap:+.1e}"
+
+
+PEER_COLUMNS = ["data", "D", "N", "b", "start", "method", "wall s", "CPU s", "wall / alcore",
+                "CPU / alcore", "picks"]  # fmt: skip
+
+
+def _spin(stop: EventType) -> None:
+    """Keep one core busy in pure Python until ``stop`` is set."""
+    count = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            count += 1
+
+
+@contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    """``count`` processes spinning in pure Python while the block runs, stopped after it."""
+    context = multiprocessing.get_context("fork")  # no re-import: the child only spins
+    stop = context.Event()
+    workers = [context.Process(target=_spin, args=(stop,), daemon=True) for _ in range(count)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5 if workers else 0.0)  # every worker running before the clock starts
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.terminate()
+
+
+def contention_rows(case: Case, busy: int, repeats: int) -> list[dict[str, object]]:
+    """The same greedy call with one thread and with torch's default, on the machine as it
+    is and beside ``busy`` spinning processes; the median (by wall time) of ``repeats`` runs
+    each, with its CPU time."""
+    features, labelled, _ = make_features(case)
+    coreset(features[:2000], labelled[:2000], 20)  # warm up the kernels and threads
+    rows: list[dict[str, object]] = []
+    for n_busy in sorted({0, busy}):
+        one_thread: tuple[float, float] | None = None
+        for threads in sorted({1, DEFAULT_THREADS}):
+            torch.set_num_threads(threads)
+            runs = []
+            with busy_processes(n_busy):
+                for _ in range(repeats):
+                    wall, cpu, _ = _timed_cpu(partial(coreset, features, labelled, case.budget))
+                    runs.append((wall, cpu))
+            wall, cpu = sorted(runs)[len(runs) // 2]
+            one_thread = one_thread or (wall, cpu)
+            row: dict[str, object] = {
+                "data": case.data, "N": case.n, "D": case.dim, "b": case.budget,
+                "busy processes": n_busy, "threads": threads,
+                "wall s": round(wall, 2), "CPU s": round(cpu, 2),
+                "wall / 1 thread": round(wall / one_thread[0], 2),
+                "CPU / 1 thread": round(cpu / one_thread[1], 2),
+            }  # fmt: skip
+            print(_format(row), flush=True)
+            rows.append(row)
+    torch.set_num_threads(DEFAULT_THREADS)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=5,000, b=500 only")
@@ -503,7 +784,22 @@ def main() -> None:
         "--min-distance", action="store_true",
         help="time the exact first pass against torch.cdist (N=8,000 and 50,000)",
     )  # fmt: skip
-    parser.add_argument("--dims", default="512,4096", help="feature sizes for --min-distance")
+    parser.add_argument(
+        "--dims", default="512,4096",
+        help="feature sizes for --min-distance and --peers (--contention: the first)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--peers", action="store_true",
+        help="alcore against a plain torch loop, fpsample and torch-quickfps, same data",
+    )  # fmt: skip
+    parser.add_argument(
+        "--contention", action="store_true",
+        help="greedy with 1 thread and torch's default, quiet and beside --busy processes",
+    )  # fmt: skip
+    parser.add_argument("--n", type=int, help="--peers, --contention: pool size N")
+    parser.add_argument("--budget", type=int, help="--peers, --contention: budget b")
+    parser.add_argument("--busy", type=int, default=3, help="--contention: spinning processes")
+    parser.add_argument("--repeats", type=int, default=3, help="--contention: runs, median")
     parser.add_argument(
         "--memory", action="store_true",
         help="peak memory and progress of 400 picks at N=50,000, D=4,096",
@@ -535,9 +831,17 @@ def main() -> None:
         rows = min_distance_rows([int(d) for d in args.dims.split(",")], data)
     elif args.memory:
         rows = memory_rows(device)
+    elif args.peers:
+        data = list(PEER_DATA) if args.data == DEFAULT_DATA else args.data.split(",")
+        rows = peer_rows([int(d) for d in args.dims.split(",")], data, args.n, args.budget)
+    elif args.contention:
+        kind = "clustered" if args.data == DEFAULT_DATA else args.data.split(",")[0]
+        case = Case(kind, args.n or 50_000, args.budget or 2_000, int(args.dims.split(",")[0]))
+        rows = contention_rows(case, args.busy, args.repeats)
     if args.million:
         sizes, budgets = [MILLION.n], [MILLION.budget]
-    for data in [] if args.min_distance or args.memory else args.data.split(","):
+    special = args.min_distance or args.memory or args.peers or args.contention
+    for data in [] if special else args.data.split(","):
         for n in sizes:
             for budget in budgets:
                 if budget > n - N_LABELLED:
@@ -547,7 +851,8 @@ def main() -> None:
                     case, device, budget in sklearn_budgets, not args.no_isolate,
                     tuple(args.methods.split(",")),
                 )  # fmt: skip
-    table = markdown(rows, list(rows[0]) if rows and (args.min_distance or args.memory) else None)
+    columns = PEER_COLUMNS if args.peers else list(rows[0]) if rows and special else None
+    table = markdown(rows, columns)
     print(table)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select._threads import bulk, per_pick
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
@@ -94,7 +95,9 @@ def beam_search(
     doubt: (N,) in [0, 1) to rank beams by U, or None for U = 0 (only sensible for width 1).
     lazy: keep only a hot set of rows up to date (same beams and values; module docstring).
     progress: called as ``progress("picks", steps done, budget)`` after each step.
-    Inputs are assumed valid (see :func:`alcore.select.coreset`).
+    Inputs are assumed valid (see :func:`alcore.select.coreset`). The steps run on one
+    intra-op thread, the rebuilds of the hot set on the caller's while the cores are free
+    (:mod:`alcore.select._threads`).
     """
     n_points = space.points.shape[0]
     device = space.points.device
@@ -105,13 +108,14 @@ def beam_search(
     )
     beams = _Beams(space, start.distance, labelled, budget, width, score_weight, log_conf, lazy)
     n_unlabelled = int((~labelled).sum())
-    for step in range(budget):
-        n_candidates = min(width, n_unlabelled - step)
-        score, candidates = beams.candidates(n_candidates)  # (B, H), (B, k)
-        parents, chosen = _rank_children(beams, candidates, width)
-        beams.extend(parents, chosen, score[parents, chosen])
-        if progress is not None:
-            progress("picks", step + 1, budget)
+    with per_pick(device):  # the steps on one thread; the rebuilds take more (bulk)
+        for step in range(budget):
+            n_candidates = min(width, n_unlabelled - step)
+            score, candidates = beams.candidates(n_candidates)  # (B, H), (B, k)
+            parents, chosen = _rank_children(beams, candidates, width)
+            beams.extend(parents, chosen, score[parents, chosen])
+            if progress is not None:
+                progress("picks", step + 1, budget)
     return _backtrack(beams, budget)
 
 
@@ -280,25 +284,27 @@ class _Beams:
 
     def _rebuild(self, k: int) -> None:
         """Make each beam's state whole, take each beam's highest stale scores as the new hot
-        set (at least ``k`` per beam), and bring it up to date in every beam."""
-        t = self.step
-        upper = self.base_upper[self.origin]  # (B, N)
-        seen = self.base_seen[self.origin]
-        excluded = self.base_excluded[self.origin]
-        upper[:, self.hot] = self.upper
-        seen[:, self.hot] = t
-        excluded[:, self.hot] = self.excluded
-        score = upper if self.weight is None else upper * self.weight
-        score = score.masked_fill(excluded, -1.0)
-        n_available = int((~excluded[0]).sum())
-        floor = score.topk(min(max(_HOT_ROWS, k), n_available), dim=1).values[:, -1]  # (B,)
-        hot = (score >= floor[:, None]).any(dim=0).nonzero().squeeze(1)  # ascending
-        self._refresh(upper, seen, excluded, hot)
-        self.base_upper, self.base_seen, self.base_excluded = upper, seen, excluded
-        self.origin = torch.arange(upper.shape[0], device=upper.device)
-        self.floor = floor
-        self._use_hot(hot)
-        self._stale = False
+        set (at least ``k`` per beam), and bring it up to date in every beam (large products:
+        :func:`bulk` threads)."""
+        with bulk():
+            t = self.step
+            upper = self.base_upper[self.origin]  # (B, N)
+            seen = self.base_seen[self.origin]
+            excluded = self.base_excluded[self.origin]
+            upper[:, self.hot] = self.upper
+            seen[:, self.hot] = t
+            excluded[:, self.hot] = self.excluded
+            score = upper if self.weight is None else upper * self.weight
+            score = score.masked_fill(excluded, -1.0)
+            n_available = int((~excluded[0]).sum())
+            floor = score.topk(min(max(_HOT_ROWS, k), n_available), dim=1).values[:, -1]  # (B,)
+            hot = (score >= floor[:, None]).any(dim=0).nonzero().squeeze(1)  # ascending
+            self._refresh(upper, seen, excluded, hot)
+            self.base_upper, self.base_seen, self.base_excluded = upper, seen, excluded
+            self.origin = torch.arange(upper.shape[0], device=upper.device)
+            self.floor = floor
+            self._use_hot(hot)
+            self._stale = False
 
     def _refresh(self, upper: Tensor, seen: Tensor, excluded: Tensor, hot: Tensor) -> None:
         """Bring every beam's ``upper`` (B, N) up to date on the rows ``hot``, in place.

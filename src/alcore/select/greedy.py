@@ -13,6 +13,11 @@ pick brings up to date only the points whose stale score could still be the larg
 in bulk and against many centres at once (a matrix product) when the hot set runs dry. Minima
 do not depend on the order of their terms, and every distance is the same direct value as in
 the eager pass, so both store the same values and make the same picks.
+
+Within the hot set a new centre is first screened by one matrix-vector product under the
+rigorous margin of :func:`alcore.select.distances.lower_squared`: only the rows it could lower
+get a direct distance. A row it cannot lower would keep its value under the direct minimum
+too, so the screen changes the cost, not the values.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select._threads import bulk, per_pick
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
@@ -35,6 +41,13 @@ from alcore.select.distances import (
 
 # Rows kept up to date at every pick; the set is rebuilt when it runs dry.
 _HOT_ROWS = 1024
+# A hot set that runs dry within _SHORT_LIVED picks is rebuilt from twice as many refreshed
+# rows next time (at most _WIDEST x _HOT_ROWS), one that lasts _LONG_LIVED picks from half as
+# many: refreshing a row early costs fewer centres than refreshing it later, and a poor start
+# (a single labelled point) leaves nearly every stale score too high, so every row comes up.
+_SHORT_LIVED = 32
+_LONG_LIVED = 128
+_WIDEST = 4
 # Up to this many (row, centre) pairs a refresh computes every distance directly; more are
 # screened with a matrix product first.
 _DIRECT_PAIRS = 4096
@@ -44,17 +57,31 @@ _SCREEN_PAIRS = 1 << 20
 
 @dataclass(frozen=True)
 class _Hot:
-    """The rows :class:`MinDistanceState` keeps up to date at every pick.
+    """The rows :class:`MinDistanceState` keeps up to date at every pick, in dense buffers.
 
-    rows: (H,) ascending pool indices; points: (H, D) their features, gathered once; floor:
-    () every available row outside ``rows`` has a stale score below it; weight: the score's
-    weight it was built for.
+    rows: (H,) ascending pool indices; row_list: the same as Python ints. points: (H, D)
+    their features (a gathered copy; the pool itself when every row is hot); sq: (H,) their
+    squared norms. values: (H,) their min distances, up to date, and -1 where a row is no
+    candidate (picked since the build; labelled, when every row is hot): a minimum with a
+    distance keeps -1, so such a row never scores. weight: (H,) the score weight, 1 where
+    ``values`` is -1 (so the score is -1 there too), or None for ``values`` itself. score:
+    (H,) a buffer for ``values * weight``. bound: (H,) float64, how far a row's squared
+    distance to a new centre may reach and still lower its value (the value squared, widened
+    by the rounding of a direct distance), -inf where ``values`` is -1; None when every row
+    is hot (a literal pass, no screen). floor: every available row outside ``rows`` has a
+    stale score below it (-inf when every row is hot). key: the score weight it serves.
     """
 
     rows: Tensor
+    row_list: list[int]
     points: Tensor
-    floor: Tensor
+    sq: Tensor
+    values: Tensor
     weight: Tensor | None
+    score: Tensor
+    bound: Tensor | None
+    floor: float
+    key: Tensor | None
 
 
 @dataclass(frozen=True)
@@ -88,21 +115,27 @@ def greedy(
     min distances up to date only where a pick needs them (same picks and scores; see the
     module docstring). progress: called as
     ``progress("picks", picks done, budget)`` after each pick. Inputs are assumed valid (see
-    :func:`alcore.select.coreset`).
+    :func:`alcore.select.coreset`). The picks run on one intra-op thread, the rebuilds of
+    the hot set on the caller's while the cores are free (:mod:`alcore.select._threads`).
     """
     distances = MinDistanceState.first(space, start.distance, labelled, budget, lazy)
-    picks = torch.empty(budget, dtype=torch.int64, device=space.points.device)
-    scores = torch.empty(budget, dtype=space.points.dtype, device=space.points.device)
-    for step in range(budget):
-        pick = distances.largest(score_weight)
-        assert pick is not None  # budget <= unlabelled points, checked by the caller
-        picks[step] = pick
-        value = distances.upper[pick]
-        scores[step] = value if score_weight is None else value * score_weight[pick]
-        distances.add_center(pick)
-        if progress is not None:
-            progress("picks", step + 1, budget)
-    return GreedyTrace(picks, scores, distances)
+    picks: list[int] = []
+    scores: list[float] = []
+    with per_pick(space.points.device):
+        for step in range(budget):
+            taken = distances.take(score_weight)
+            assert taken is not None  # budget <= unlabelled points, checked by the caller
+            picks.append(taken[0])
+            scores.append(taken[1])
+            if progress is not None:
+                progress("picks", step + 1, budget)
+    distances.flush()
+    device = space.points.device
+    # a score is exact as a Python float (float32 or float64), rounded once to the working dtype
+    score_tensor = torch.tensor(scores, dtype=torch.float64).to(device, space.points.dtype)
+    return GreedyTrace(
+        torch.tensor(picks, dtype=torch.int64, device=device), score_tensor, distances
+    )
 
 
 class MinDistanceState:
@@ -110,14 +143,19 @@ class MinDistanceState:
 
     ``upper[k]`` is point k's min distance over the labelled set and the first ``seen[k]``
     picks: an upper bound of its current min distance, equal to it once ``seen[k]`` is the
-    number of picks. Eager (``lazy=False``) updates every row at every pick instead.
+    number of picks. Eager (``lazy=False``) keeps every row up to date at every pick.
 
     Lazy, the search for the largest score keeps a *hot* set: available rows kept up to date
-    at every pick (one small direct pass, from a gathered copy of their features), every
-    other available row's stale score below the set's ``floor``. While the best hot score
-    reaches the floor it is the largest of all; when it falls below, the set is rebuilt from
-    the highest stale scores, brought up to date in bulk (one matrix product per group).
+    at every pick (a screen by one matrix-vector product, then direct distances for the rows
+    it leaves, from a gathered copy of their features), every other available row's stale
+    score below the set's ``floor``. While the best hot score reaches the floor it is the
+    largest of all; when it falls below, the set is rebuilt from the highest stale scores,
+    brought up to date in bulk (one matrix product per group). Eager, every row is hot.
     Centres hold 0 and are never candidates.
+
+    Between two :meth:`flush` calls the picks (:meth:`take`) live in the hot set's buffers
+    alone; ``upper``, ``seen``, ``available``, ``picks`` are whole after :meth:`flush`,
+    :meth:`largest` and :meth:`exact`.
     """
 
     def __init__(
@@ -149,6 +187,10 @@ class MinDistanceState:
             self.centers[:count] = space.points[picks[:count]]
             self.center_sq[:count] = space.sq_norms[picks[:count]]
         self._hot: _Hot | None = None
+        self._pending: list[int] = []  # picks taken since the last flush, in order
+        self._width = 1  # rows a rebuild refreshes, in hot sets
+        self._built_at: int | None = None  # the pick count at the last rebuild
+        self._slack = 1.0 + space.gamma  # the rounding of a direct distance, squared
 
     @staticmethod
     def first(
@@ -167,64 +209,181 @@ class MinDistanceState:
         ``available`` (N,) are its state, updated in place."""
         return MinDistanceState(space, upper, seen, available, picks, picks.shape[0], lazy=True)
 
-    def add_center(self, pick: int) -> None:
-        """Make pool point ``pick`` a centre."""
+    def take(self, weight: Tensor | None) -> tuple[int, float] | None:
+        """Make the available point with the largest ``m`` (or ``weight * m``), the smallest
+        index on ties, a centre: its pool index and its score (a Python float, exact in the
+        score's dtype); None when no point is available. Run :meth:`flush` before reading
+        the state's tensors."""
+        found = self._best(weight)
+        if found is None:
+            return None
+        hot, at, score = found
+        pick = hot.row_list[at]
         center = self.space.points[pick : pick + 1]  # (1, D)
-        if self.lazy:
-            self.centers[self.count] = center[0]
-            self.center_sq[self.count] = self.space.sq_norms[pick]
+        hot.values[at] = -1.0  # a centre holds 0, and is no candidate
+        if hot.weight is not None:
+            hot.weight[at] = 1.0
+        if hot.bound is None:  # every row hot: a literal pass
+            torch.minimum(hot.values, exact_to_point(hot.points, center), out=hot.values)
         else:
-            torch.minimum(self.upper, exact_to_point(self.space.points, center), out=self.upper)
-            self.seen.fill_(self.count + 1)
-        self.picks[self.count] = pick
+            hot.bound[at] = float("-inf")
+            self._lower_hot(hot, center, self.space.sq_norms[pick : pick + 1])
+        self._pending.append(pick)
         self.count += 1
-        self.upper[pick] = 0.0
-        self.available[pick] = False
-        self.seen[pick] = self.count
-        hot = self._hot
-        if hot is not None:
-            current = self.upper[hot.rows]
-            self.upper[hot.rows] = torch.minimum(current, exact_to_point(hot.points, center))
-            self.seen[hot.rows] = self.count
+        return pick, score
 
     def largest(self, weight: Tensor | None) -> int | None:
         """The available point with the largest ``m`` (or ``weight * m``), the smallest index
-        on ties, with its min distance now up to date; None when no point is available.
+        on ties, with its min distance now up to date in ``upper``; None when no point is
+        available.
 
         A stale score bounds its current value from above, so a fresh score that no stale
         score reaches is the largest.
         """
-        if not self.lazy:
-            if not bool(self.available.any()):
-                return None
-            return int(self._scores(slice(None), weight).argmax())
+        found = self._best(weight)
+        self.flush()
+        return None if found is None else found[0].row_list[found[1]]
+
+    def _best(self, weight: Tensor | None) -> tuple[_Hot, int, float] | None:
+        """The hot set holding the largest score, its position there and the score."""
         while True:
             hot = self._hot
-            if hot is None or hot.weight is not weight:
-                hot = self._rebuild_hot(weight)
+            if hot is None or hot.key is not weight:
+                hot = self._build_hot(weight)
                 if hot is None:
                     return None
-            score = self._scores(hot.rows, weight)  # (H,) -1 for rows picked since
-            best = score.max()
-            if bool(best >= hot.floor) and bool(best >= 0.0):
-                return int(hot.rows[score.argmax()])  # rows ascend: the smallest index on ties
-            self._hot = None  # dry: every hot score is below the floor
+            score = (
+                hot.values
+                if hot.weight is None
+                else torch.mul(hot.weight, hot.values, out=hot.score)
+            )
+            best, at = torch.max(score, dim=0)  # the first of equal maxima: rows ascend
+            value = best.item()
+            if value >= hot.floor and value >= 0.0:
+                return hot, int(at.item()), value
+            if hot.bound is None:  # every row is hot, and none is a candidate
+                return None
+            self._drop_hot()  # dry: every hot score is below the floor
+
+    def _lower_hot(self, hot: _Hot, center: Tensor, center_sq: Tensor) -> None:
+        """Lower the hot values to their distances to ``center`` (1, D), where it is closer.
+
+        One product screens every row; a row whose lower limit of the squared distance
+        exceeds its ``bound`` keeps its value (a direct distance could not be below it), the
+        others get the direct distance.
+        """
+        space = self.space
+        lower = lower_squared(space, hot.points, hot.sq, center * -2.0, center_sq).view(-1)
+        assert hot.bound is not None
+        rows = (lower <= hot.bound).nonzero().squeeze(1)  # compared in float64
+        if rows.shape[0] == 0:
+            return
+        direct = exact_to_point(hot.points.index_select(0, rows), center)  # (R,)
+        lowered = torch.minimum(hot.values.index_select(0, rows), direct)
+        hot.values.index_copy_(0, rows, lowered)
+        hot.bound.index_copy_(0, rows, self._bound(lowered))
+
+    def _bound(self, values: Tensor) -> Tensor:
+        """(R,) float64 squared ``values`` (R,) widened by the rounding of a direct distance:
+        the screen's cut, as in :func:`pairs_to_compute`."""
+        return values.to(torch.float64).square().mul_(self._slack)  # never in place: may be values
+
+    def _build_hot(self, weight: Tensor | None) -> _Hot | None:
+        """A hot set for the score weight ``weight``: every row when eager, else the highest
+        stale scores brought up to date (a large product: :func:`bulk` threads)."""
+        self._drop_hot()
+        if self.lazy:
+            with bulk():
+                return self._rebuild_hot(weight)
+        rows = torch.arange(self.upper.shape[0], device=self.upper.device)
+        values = self.upper.masked_fill(~self.available, -1.0)
+        self._hot = self._hot_of(rows, self.space.points, values, weight, None, float("-inf"))
+        return self._hot
 
     def _rebuild_hot(self, weight: Tensor | None) -> _Hot | None:
-        """The rows of the ``_HOT_ROWS`` highest stale scores (and ties), brought up to date;
-        None when no row is available."""
+        """A new hot set: about ``_HOT_ROWS`` rows, up to date; None when no row is available.
+
+        The ``width x _HOT_ROWS`` highest stale scores (and ties) are brought up to date, and
+        the ``_HOT_ROWS`` highest of their fresh scores (and ties) kept. Every other available
+        row scores below the floor: the cut of the stale scores, or of the fresh ones when
+        that is higher.
+        """
         n_available = int(self.available.sum())
         if n_available == 0:
             return None
+        self._adapt_width()
         score = self._scores(slice(None), weight)
-        floor = score.topk(min(_HOT_ROWS, n_available)).values[-1]
+        floor = score.topk(min(self._width * _HOT_ROWS, n_available)).values[-1]
         rows = (score >= floor).nonzero().squeeze(1)  # ascending
         self.refresh(rows)
-        self._hot = _Hot(rows, self.space.points[rows], floor, weight)
+        if self._width > 1:
+            fresh = self._scores(rows, weight)
+            kept = fresh.topk(min(_HOT_ROWS, rows.shape[0])).values[-1]
+            rows = rows[fresh >= kept]
+            floor = torch.maximum(floor, kept)
+        values = self.upper[rows]  # a copy; every row available, so >= 0
+        bound = self._bound(values)
+        self._hot = self._hot_of(rows, self.space.points[rows], values, weight, bound, floor.item())
         return self._hot
+
+    def _adapt_width(self) -> None:
+        """Widen the refresh of a rebuild after a short-lived hot set, narrow it after a
+        long-lived one (``_SHORT_LIVED``, ``_LONG_LIVED``)."""
+        if self._built_at is not None:
+            lasted = self.count - self._built_at
+            if lasted < _SHORT_LIVED:
+                self._width = min(2 * self._width, _WIDEST)
+            elif lasted >= _LONG_LIVED:
+                self._width = max(self._width // 2, 1)
+        self._built_at = self.count
+
+    def _hot_of(
+        self,
+        rows: Tensor,
+        points: Tensor,
+        values: Tensor,
+        weight: Tensor | None,
+        bound: Tensor | None,
+        floor: float,
+    ) -> _Hot:
+        """A :class:`_Hot` of ``rows`` (H,) with ``values`` (H,), -1 where no candidate."""
+        hot_weight = None
+        score = values
+        if weight is not None:
+            hot_weight = weight[rows].masked_fill_(values < 0.0, 1.0)  # a copy: -1 scores -1
+            score = torch.empty(rows.shape[0], dtype=torch.result_type(values, weight),
+                                device=values.device)  # fmt: skip
+        sq = self.space.sq_norms if points is self.space.points else self.space.sq_norms[rows]
+        return _Hot(
+            rows, rows.tolist(), points, sq, values, hot_weight, score, bound, floor, weight
+        )
+
+    def _drop_hot(self) -> None:
+        """Write the hot set back (:meth:`flush`) and forget it."""
+        self.flush()
+        self._hot = None
+
+    def flush(self) -> None:
+        """Write the picks taken since the last flush and the hot set's values back into
+        ``upper``, ``seen``, ``available`` and ``picks``."""
+        if self._pending:
+            first = self.count - len(self._pending)
+            taken = torch.tensor(self._pending, dtype=torch.int64, device=self.picks.device)
+            self.picks[first : self.count] = taken
+            self.available[taken] = False
+            if self.lazy:
+                self.centers[first : self.count] = self.space.points[taken]
+                self.center_sq[first : self.count] = self.space.sq_norms[taken]
+            self._pending.clear()
+        hot = self._hot
+        if hot is not None:
+            # -1 marks a centre (or a labelled row, when every row is hot): each holds 0
+            self.upper[hot.rows] = hot.values.clamp(min=0.0)
+            self.seen[hot.rows] = self.count
 
     def exact(self) -> Tensor:
         """(N,) every point's current min distance (brings every row up to date)."""
+        self.flush()
         self.refresh(self.available.nonzero().squeeze(1))
         return self.upper
 
@@ -233,7 +392,7 @@ class MinDistanceState:
         return score.masked_fill(~self.available[rows], -1.0)
 
     def refresh(self, rows: Tensor) -> None:
-        """Bring ``upper`` of ``rows`` (R,) up to date with every pick.
+        """Bring ``upper`` of ``rows`` (R,) up to date with every pick (after :meth:`flush`).
 
         Few pairs are computed directly; many are screened first, grouped by how many picks
         a row has not seen (powers of two), so that a group's product covers at most about
