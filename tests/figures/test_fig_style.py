@@ -122,3 +122,14 @@ def test_save_figure_cleans_up_on_failure(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         save_figure(fig, tmp_path / "broken")
     assert os.listdir(tmp_path) == []
+
+
+def test_redrawing_a_figure_removes_a_killed_writes_temporaries(tmp_path: Path) -> None:
+    # what a SIGKILL in the middle of savefig leaves behind
+    leftovers = [tmp_path / ".fig.png.k1ll3d.tmp", tmp_path / ".fig.pdf.k1ll3d.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half a figure")
+    fig = new_figure(1.0, 1.0)
+    fig.add_subplot().plot([0, 1], [0, 1])
+    save_figure(finish(fig), tmp_path / "fig")
+    assert sorted(os.listdir(tmp_path)) == ["fig.pdf", "fig.png"]

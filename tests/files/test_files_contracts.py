@@ -1,3 +1,5 @@
+import os
+
 import pyarrow as pa
 import pytest
 import torch
@@ -74,6 +76,16 @@ def test_a_write_removes_the_temporaries_a_killed_write_left(tmp_path):
         ".other.parquet.abc123.tmp",
         "table.parquet",
     ]
+
+
+def test_written_files_get_the_permissions_of_a_plain_open(tmp_path):
+    previous = os.umask(0o027)  # a group-readable umask, unlike mkstemp's 0600
+    try:
+        with atomic_write(tmp_path / "table.parquet") as temporary:
+            temporary.write_bytes(b"x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "table.parquet").stat().st_mode & 0o777 == 0o640
 
 
 def test_checkpoint_checks(tmp_path):

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +23,8 @@ import matplotlib as mpl
 import seaborn as sns
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+
+from alcore.files.atomic import atomic_write
 
 DPI = 200  # PNG resolution
 PANEL_WIDTH = 3.6  # inches per learning-curve panel
@@ -172,26 +172,17 @@ def finish(fig: Figure) -> Figure:
 def save_figure(fig: Figure, stem: Path | str, dpi: int = DPI) -> list[Path]:
     """Write ``fig`` to ``<stem>.png`` (at ``dpi``) and ``<stem>.pdf``; return both paths.
 
-    Each file is written to a temporary name in the same directory and moved into place with
-    ``os.replace``, so a reader never sees a half-written figure. The PNG is exactly
-    ``figsize * dpi`` pixels (no tight bounding box: the layout engine keeps labels inside).
-    Creates the directory if needed.
+    Each file is written with :func:`~alcore.files.atomic.atomic_write`, so a reader never sees
+    a half-written figure and a killed write leaves no temporary behind once the figure is
+    redrawn. The PNG is exactly ``figsize * dpi`` pixels (no tight bounding box: the layout
+    engine keeps labels inside). Creates the directory if needed.
     """
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in ("png", "pdf"):
         target = stem.with_name(f"{stem.name}.{fmt}")
-        # a fresh name in the same directory (same file system, so os.replace is atomic); the
-        # file is created by savefig with the usual permissions (mkstemp would make it 0600)
-        temporary = stem.parent / f".{stem.name}.{uuid.uuid4().hex}.{fmt}.tmp"
-        try:
-            metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
-            with figure_style():
-                fig.savefig(temporary, format=fmt, dpi=dpi, metadata=metadata)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None}
+        with atomic_write(target) as temporary, figure_style():
+            fig.savefig(temporary, format=fmt, dpi=dpi, metadata=metadata)
         written.append(target)
     return written
