@@ -1,13 +1,14 @@
-"""Picks run on one intra-op thread, rebuilds on the caller's, and the count comes back."""
+"""Picks run on one intra-op thread; the first pass's tiles, the working copy's passes and the
+rebuilds on the caller's while the cores are free; the count comes back; no value depends on it."""
 
 import pytest
 import torch
 from cases import clustered, labelled_mask
 
-from alcore.select import _threads, coreset_search
+from alcore.select import _threads, coreset_search, distances, min_distances
 from alcore.select import beam as beam_module
 from alcore.select import greedy as greedy_module
-from alcore.select._threads import bulk, per_pick
+from alcore.select._threads import bulk, one_thread
 
 
 @pytest.fixture
@@ -27,15 +28,29 @@ def inputs(n=600, seed=0):
 
 
 class FakeClocks:
-    """Clocks of a thread that gets ``share`` of a core: 10 ms of wall time a reading."""
+    """Clocks of a thread that gets ``share`` of a core: ``step`` of wall time a reading."""
 
-    def __init__(self, share):
+    def __init__(self, share, step=0.01):
         self.share = share
+        self.step = step
         self.wall = 0.0
 
     def __call__(self):
-        self.wall += 0.01
+        self.wall += self.step
         return self.wall, self.wall * self.share
+
+
+def record_threads(monkeypatch, module, name):
+    """Replace ``module.name`` by a wrapper that records the thread count at each call."""
+    original = getattr(module, name)
+    counts = []
+
+    def recording(*args, **kwargs):
+        counts.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return counts
 
 
 class ThreadLog:
@@ -114,26 +129,142 @@ def test_beam_steps_on_one_thread_and_rebuilds_on_free_cores(
     assert set(at_rebuild) == {rebuild_threads}
 
 
-def test_a_rebuild_after_too_short_a_stretch_keeps_the_last_verdict(monkeypatch, two_threads):
-    readings = iter([(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (2.001, 2.0), (3.0, 3.0), (4.0, 3.2),
-                     (5.0, 4.0)])  # fmt: skip
+def test_a_bulk_block_follows_the_last_measured_stretch(monkeypatch, two_threads):
+    readings = iter([(0.0, 0.0), (0.001, 0.001), (1.0, 1.0), (1.2, 1.2), (1.201, 1.2),
+                     (1.5, 1.5), (2.5, 1.7), (3.5, 2.7), (3.6, 3.6)])  # fmt: skip
     monkeypatch.setattr(_threads, "clocks", lambda: next(readings))
-    with per_pick(torch.device("cpu")):  # reads (0, 0)
+    with one_thread(torch.device("cpu")):  # reads (0, 0)
+        with bulk():  # (0.001, 0.001): nothing measured yet, one thread, measured itself
+            assert torch.get_num_threads() == 1
         with bulk():  # (1, 1): a whole core for a second, the cores are free
             assert torch.get_num_threads() == two_threads
-        # left at (2, 2); (2.001, 2): a millisecond says nothing, the verdict stands
+        # left at (1.2, 1.2); (1.201, 1.2): a millisecond says nothing, the verdict stands
         with bulk():
             assert torch.get_num_threads() == two_threads
-        # left at (3, 3); (4, 3.2): a fifth of a core for a second, the cores are busy
+        # left at (1.5, 1.5); (2.5, 1.7): a fifth of a core for a second, the cores are busy
         with bulk():
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 1
-    assert next(readings, None) is None  # every reading taken: one a section, two a block
+        # not read on leaving: one thread; (3.5, 2.7): the block and after it, a whole core
+        with bulk():
+            assert torch.get_num_threads() == two_threads
+        # left at (3.6, 3.6)
+    assert next(readings, None) is None  # every reading taken
+
+
+def test_a_verdict_of_free_cores_is_checked_again_after_a_while(monkeypatch, two_threads):
+    readings = iter([(0.0, 0.0), (1.0, 1.0), (1.5, 1.5), (1.501, 1.5), (2.0, 2.0), (2.001, 2.0),
+                     (2.2, 2.02), (2.201, 2.02)])  # fmt: skip
+    monkeypatch.setattr(_threads, "clocks", lambda: next(readings))
+    with one_thread(torch.device("cpu")):  # reads (0, 0)
+        with bulk():  # (1, 1): free
+            assert torch.get_num_threads() == two_threads
+        # left at (1.5, 1.5); (1.501, 1.5): blocks back to back, the verdict stands
+        with bulk():
+            assert torch.get_num_threads() == two_threads
+        # left at (2, 2); (2.001, 2): no stretch, and the verdict is a second old: this block
+        # runs alone
+        with bulk():
+            assert torch.get_num_threads() == 1
+        # not read on leaving; (2.2, 2.02): from (2, 2), a tenth of a core: busy
+        with bulk():
+            assert torch.get_num_threads() == 1
+        with bulk():  # (2.201, 2.02): too short, busy stands
+            assert torch.get_num_threads() == 1
+    assert next(readings, None) is None
+
+
+@pytest.mark.parametrize(("share", "bulk_threads"), [(1.0, 2), (0.97, 2), (0.5, 1)])
+def test_the_first_pass_runs_its_large_passes_on_free_cores(
+    monkeypatch, two_threads, share, bulk_threads
+):
+    monkeypatch.setattr(_threads, "clocks", FakeClocks(share))
+    tiles = record_threads(monkeypatch, distances, "_tile_min")
+    passes = [
+        record_threads(monkeypatch, distances, name) for name in ["_scaled", "_squared_norms"]
+    ]
+    alone = [
+        record_threads(monkeypatch, distances, name)
+        for name in ["_normalising_exponent", "_distinct_rows"]
+    ]
+    features, labelled, _ = inputs()
+    log = ThreadLog()
+    coreset_search(features, labelled, 10, block_size=64, progress=log)
+    assert len(tiles) == 10  # 600 rows in tiles of 64, 5 centres
+    assert set(tiles) == {bulk_threads}
+    assert passes == [[bulk_threads], [bulk_threads]]
+    assert alone == [[1], [1]]  # what tells bulk() the share of a core
+    assert log.at_picks == [1] * 10
+
+
+def test_the_first_pass_measures_its_first_tiles_on_one_thread(monkeypatch, two_threads):
+    # 2 ms a reading: the first two tiles are too short a stretch, the third measures them
+    monkeypatch.setattr(_threads, "clocks", FakeClocks(1.0, step=0.002))
+    tiles = record_threads(monkeypatch, distances, "_tile_min")
+    features, labelled, _ = inputs()
+    min_distances(features, labelled, block_size=64)
+    assert tiles == [1, 1] + [two_threads] * 8
+    assert torch.get_num_threads() == two_threads
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5])
+def test_the_thread_count_is_restored_when_the_first_pass_raises(monkeypatch, two_threads, share):
+    monkeypatch.setattr(_threads, "clocks", FakeClocks(share))
+    original = distances._tile_min
+    calls = []
+
+    def failing(*args):
+        calls.append(torch.get_num_threads())
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(distances, "_tile_min", failing)
+    features, labelled, _ = inputs()
+    with pytest.raises(KeyboardInterrupt):
+        coreset_search(features, labelled, 10, block_size=64)
+    assert calls == [2 if share == 1.0 else 1] * 3
+    assert torch.get_num_threads() == two_threads
+
+    def interrupted(phase, done, total):
+        if phase == "min-distance" and done == 2:
+            raise KeyboardInterrupt  # between two tiles, on one thread
+
+    monkeypatch.setattr(distances, "_tile_min", original)
+    with pytest.raises(KeyboardInterrupt):
+        coreset_search(features, labelled, 10, block_size=64, progress=interrupted)
+    assert torch.get_num_threads() == two_threads
+
+
+def test_the_working_copy_does_not_depend_on_the_thread_count(monkeypatch, two_threads):
+    monkeypatch.setattr(_threads, "clocks", FakeClocks(1.0))  # free: bulk takes every thread
+    # one feature: its mean is a single sum, which two threads round differently here
+    features = torch.randn(100_000, 1, generator=torch.Generator().manual_seed(3)) * 7.0 + 3.0
+    found = []
+    for threads in [1, 2, 3]:
+        torch.set_num_threads(threads)
+        found.append(distances.make_workspace(features).points)
+    assert torch.equal(found[0], found[1])
+    assert torch.equal(found[0], found[2])
+
+
+@pytest.mark.parametrize("beam_width", [1, 4])
+def test_no_value_depends_on_the_thread_count(monkeypatch, two_threads, beam_width):
+    monkeypatch.setattr(_threads, "clocks", FakeClocks(1.0))
+    features, labelled, doubt = inputs()
+    found = []
+    for threads in [1, 2, 3]:
+        torch.set_num_threads(threads)
+        first = min_distances(features, labelled, block_size=128)
+        picked = coreset_search(features, labelled, 30, doubt, True, beam_width, block_size=128)
+        found.append([first.distance, first.nearest, picked.beams, picked.scores])
+    for other in found[1:]:
+        assert all(torch.equal(a, b) for a, b in zip(found[0], other, strict=True))
 
 
 def test_the_sections_nest_and_leave_other_devices_alone(monkeypatch, two_threads):
     monkeypatch.setattr(_threads, "clocks", FakeClocks(1.0))
-    with per_pick(torch.device("cpu")):
+    with one_thread(torch.device("cpu")):
         assert torch.get_num_threads() == 1
         with bulk():
             assert torch.get_num_threads() == two_threads
@@ -142,9 +273,9 @@ def test_the_sections_nest_and_leave_other_devices_alone(monkeypatch, two_thread
             assert torch.get_num_threads() == two_threads
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == two_threads
-    with bulk():  # outside a per-pick section: nothing to give back
+    with bulk():  # outside a section: nothing to give back
         assert torch.get_num_threads() == two_threads
-    with per_pick(torch.device("cuda")):  # its kernels do not run on the CPU pool
+    with one_thread(torch.device("cuda")):  # its kernels do not run on the CPU pool
         assert torch.get_num_threads() == two_threads
         with bulk():
             assert torch.get_num_threads() == two_threads

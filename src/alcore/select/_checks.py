@@ -276,9 +276,7 @@ def check_block_size(block_size: object) -> int:
     return size
 
 
-def check_seeded_pool(
-    features: Tensor, labelled: Tensor, generator: object, strategy: str
-) -> None:
+def check_seeded_pool(features: Tensor, labelled: Tensor, generator: object, strategy: str) -> None:
     """The inputs of a seeded strategy over features: a ``torch.Generator``, (N, D) features
     and an (N,) bool mask of the same N."""
     if not isinstance(generator, torch.Generator):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from alcore.select._threads import bulk, per_pick
+from alcore.select._threads import bulk, one_thread
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
@@ -108,7 +108,7 @@ def beam_search(
     )
     beams = _Beams(space, start.distance, labelled, budget, width, score_weight, log_conf, lazy)
     n_unlabelled = int((~labelled).sum())
-    with per_pick(device):  # the steps on one thread; the rebuilds take more (bulk)
+    with one_thread(device):  # the steps on one thread; the rebuilds take more (bulk)
         for step in range(budget):
             n_candidates = min(width, n_unlabelled - step)
             score, candidates = beams.candidates(n_candidates)  # (B, H), (B, k)

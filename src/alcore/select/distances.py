@@ -40,6 +40,7 @@ from alcore.select._checks import (
     check_labelled,
     working_dtype,
 )
+from alcore.select._threads import bulk, one_thread
 
 DEFAULT_BLOCK_SIZE = 1024
 # Elements (rows x D) gathered at a time by the direct kernels: 4 MB of float32. Small
@@ -86,14 +87,30 @@ def make_workspace(features: Tensor, *, in_place: bool = False) -> Workspace:
     and centres ``features`` itself (float32 or float64 only): no copy, the same values.
     """
     dtype = working_dtype(features.dtype)
-    exponent = _normalising_exponent(features)
+    if in_place and features.dtype != dtype:
+        raise ValueError(
+            f"overwriting {features.dtype} features is impossible: the engine works in "
+            f"{dtype}; pass features.to({dtype}) or do not ask to overwrite them"
+        )
+    with one_thread(features.device):
+        # a pass over the features on one thread: it tells bulk() whether the cores are free
+        exponent = _normalising_exponent(features)
+        with bulk():
+            points = _scaled(features, exponent, dtype, in_place)
+        # any centre works (distances are translation invariant): the mean keeps |x| smallest.
+        # On one thread: with a single feature it is one sum, whose rounding (and so every
+        # distance) would depend on the thread count.
+        centre = points.mean(dim=0)
+        with bulk():
+            points.sub_(centre)
+            sq_norms = _squared_norms(points)
+    return Workspace(points, sq_norms, *_error_bounds(points.shape[1], dtype), exponent)
+
+
+def _scaled(features: Tensor, exponent: int, dtype: torch.dtype, in_place: bool) -> Tensor:
+    """``features`` times 2^exponent in ``dtype``: ``features`` itself when ``in_place``."""
     factors = list(_power_of_two_factors(exponent))
     if in_place:
-        if features.dtype != dtype:
-            raise ValueError(
-                f"overwriting {features.dtype} features is impossible: the engine works in "
-                f"{dtype}; pass features.to({dtype}) or do not ask to overwrite them"
-            )
         points = features
         for factor in factors:
             points.mul_(factor)  # the same rounding as the copy below: elementwise
@@ -103,15 +120,19 @@ def make_workspace(features: Tensor, *, in_place: bool = False) -> Workspace:
         points = features.to(dtype=dtype, copy=True)
         for factor in factors:
             points.mul_(factor)
-    # any centre works (distances are translation invariant): the mean keeps |x| smallest
-    points.sub_(points.mean(dim=0))
+    return points
+
+
+def _squared_norms(points: Tensor) -> Tensor:
+    """(N,) squared row norms of ``points``, summed in float64 a chunk at a time and rounded
+    once to the dtype of ``points``."""
     n_points, dim = points.shape
     sq_norms = points.new_empty(n_points)
     step = chunk_rows(dim)
     for start in range(0, n_points, step):
         chunk = points[start : start + step].to(torch.float64, copy=True)  # (c, D)
         sq_norms[start : start + chunk.shape[0]] = chunk.square_().sum(dim=1)
-    return Workspace(points, sq_norms, *_error_bounds(dim, dtype), exponent)
+    return sq_norms
 
 
 def in_feature_units(space: Workspace, values: Tensor) -> Tensor:
@@ -280,25 +301,28 @@ def _min_distances(
     """:func:`_distinct_min_distances` over the distinct rows of ``space`` when many rows are
     exact copies of others (a collapsed model's features: every pair would tie otherwise),
     else directly. The answer is the same: copies have the same distances, and of identical
-    centres the smallest pool index wins, as it would on a tie."""
-    distinct = _distinct_rows(space)
-    if distinct is None:
-        return _distinct_min_distances(space, centers, block_size, progress)
-    rows, inverse = distinct  # (U,) first pool index of each distinct row, (N,) its number
-    is_center = torch.zeros(space.points.shape[0], dtype=torch.bool, device=centers.device)
-    is_center[centers] = True
-    # each distinct row holding a centre stands for its smallest centre index (centers ascend)
-    n_rows = rows.shape[0]
-    first = torch.full((n_rows,), space.points.shape[0], dtype=torch.int64, device=rows.device)
-    first.scatter_reduce_(0, inverse[centers], centers, reduce="amin")
-    held = (first < space.points.shape[0]).nonzero().squeeze(1)  # distinct rows with a centre
-    order = first[held].argsort()  # in the order of their centres' pool indices
-    sub = replace(space, points=space.points[rows], sq_norms=space.sq_norms[rows])
-    found = _distinct_min_distances(sub, held[order], block_size, progress)
-    distance = found.distance[inverse]
-    nearest = first[found.nearest][inverse]
-    distance[centers], nearest[centers] = 0.0, centers
-    return MinDistances(distance, nearest)
+    centres the smallest pool index wins, as it would on a tie.
+
+    The search for copies runs on one thread, which tells the tiles (:func:`bulk`) whether
+    the cores are free (:mod:`alcore.select._threads`)."""
+    with one_thread(space.points.device):
+        distinct = _distinct_rows(space)
+        if distinct is None:
+            return _distinct_min_distances(space, centers, block_size, progress)
+        rows, inverse = distinct  # (U,) each distinct row's first pool index, (N,) its number
+        # each distinct row holding a centre stands for its smallest centre index (centers
+        # ascend); the others keep N
+        n_points = space.points.shape[0]
+        first = torch.full((rows.shape[0],), n_points, dtype=torch.int64, device=rows.device)
+        first.scatter_reduce_(0, inverse[centers], centers, reduce="amin")
+        held = (first < n_points).nonzero().squeeze(1)  # distinct rows with a centre
+        order = first[held].argsort()  # in the order of their centres' pool indices
+        sub = replace(space, points=space.points[rows], sq_norms=space.sq_norms[rows])
+        found = _distinct_min_distances(sub, held[order], block_size, progress)
+        distance = found.distance[inverse]
+        nearest = first[found.nearest][inverse]
+        distance[centers], nearest[centers] = 0.0, centers
+        return MinDistances(distance, nearest)
 
 
 def _distinct_rows(space: Workspace) -> tuple[Tensor, Tensor] | None:
@@ -371,7 +395,8 @@ def _distinct_min_distances(
         block = _CenterBlock.of(space, cols)
         for row_start in range(0, n_points, block_size):
             rows = slice(row_start, row_start + block_size)
-            tile_best, tile_arg = _tile_min(space, row_start, block, best[rows], screen)
+            with bulk():  # the caller's threads while the cores are free
+                tile_best, tile_arg = _tile_min(space, row_start, block, best[rows], screen)
             # strict < keeps the earlier (smaller-index) centre on ties across blocks
             better = tile_best < best[rows]
             best[rows] = torch.where(better, tile_best, best[rows])

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from alcore.select._threads import bulk, per_pick
+from alcore.select._threads import bulk, one_thread
 from alcore.select.distances import (
     MinDistances,
     ProgressFn,
@@ -121,7 +121,7 @@ def greedy(
     distances = MinDistanceState.first(space, start.distance, labelled, budget, lazy)
     picks: list[int] = []
     scores: list[float] = []
-    with per_pick(space.points.device):
+    with one_thread(space.points.device):
         for step in range(budget):
             taken = distances.take(score_weight)
             assert taken is not None  # budget <= unlabelled points, checked by the caller
