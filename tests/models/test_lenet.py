@@ -1,0 +1,65 @@
+"""`LeNet5`: the channels-last layout survives loading and training, and computes what the same
+weights compute in the default layout."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from alcore.models.lenet import LeNet5
+from alcore.stages.adam import Adam
+
+
+def _conv_weights(model: nn.Module) -> list[torch.Tensor]:
+    return [m.weight for m in model.modules() if isinstance(m, nn.Conv2d)]
+
+
+def _default_layout_copy(model: LeNet5) -> nn.Module:
+    """The same layers and weights, every tensor contiguous in the default (NCHW) layout."""
+    body = nn.Sequential(*[layer for layer in LeNet5((1, 28, 28), 10).body])
+    head = nn.Linear(84, 10)
+    with torch.no_grad():
+        for dst, src in zip(
+            [*body.parameters(), *head.parameters()],
+            [*model.body.parameters(), *model.head.parameters()],
+        ):
+            dst.set_(src.detach().contiguous().clone())
+    return nn.Sequential(body, head)
+
+
+def test_the_convolutions_are_channels_last_after_loading_a_default_layout_state():
+    torch.manual_seed(0)
+    default_state = {k: v.contiguous() for k, v in LeNet5((1, 28, 28), 10).state_dict().items()}
+    model = LeNet5((1, 28, 28), 10)
+    model.load_state_dict(default_state)
+    for weight in _conv_weights(model):
+        assert weight.is_contiguous(memory_format=torch.channels_last)
+        if weight.shape[1] > 1:  # with one input channel the two layouts coincide
+            assert not weight.is_contiguous()
+
+
+def test_outputs_match_the_default_layout_within_float_rounding():
+    torch.manual_seed(1)
+    model = LeNet5((1, 28, 28), 10)
+    reference = _default_layout_copy(model)
+    x = torch.randn(32, 1, 28, 28)
+    with torch.no_grad():
+        fast = model.head(model.embed(x))
+        slow = reference(x)
+    assert fast.shape == (32, 10)
+    torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-5)
+
+
+def test_a_training_step_keeps_the_layout_and_moves_the_weights():
+    torch.manual_seed(2)
+    model = LeNet5((1, 28, 28), 10)
+    before = [w.detach().clone() for w in _conv_weights(model)]
+    optimiser = Adam(list(model.parameters()), lr=1e-3)
+    loss = nn.functional.cross_entropy(
+        model.head(model.embed(torch.randn(8, 1, 28, 28))), torch.arange(8)
+    )
+    loss.backward()
+    optimiser.step()
+    for weight, old in zip(_conv_weights(model), before):
+        assert weight.is_contiguous(memory_format=torch.channels_last)
+        assert not torch.equal(weight, old)
