@@ -195,5 +195,19 @@ def test_pairs_for_power() -> None:
     assert pairs_for_power(0.5, power=0.9) > 34
     with pytest.raises(ValueError, match="power"):
         pairs_for_power(0.5, power=1.0)
+
+
+def test_power_is_finite_and_monotone_for_large_effects() -> None:
+    # noncentrality past ~9, where scipy's noncentral t cdf returns NaN in the lower tail
+    for d_z in (5.24, 6.67, 7.0, 20.0):
+        power = paired_power(d_z, np.arange(2, 12))
+        assert np.isfinite(power).all() and (np.diff(power) >= 0).all()
+    # the lower tail obeys its bound P(T < -c) <= P(Z < -noncentrality), so power > upper tail
+    assert paired_power(6.67, 2) == pytest.approx(
+        stats.nct.sf(stats.t.ppf(0.975, 1), 1, 6.67 * math.sqrt(2)), abs=1e-15
+    )
+    needed = [pairs_for_power(d) for d in np.linspace(0.3, 20.0, 80)]
+    assert all(a >= b for a, b in zip(needed, needed[1:]))  # larger effects never need more
+    assert pairs_for_power(6.67) == 3
     with pytest.raises(ValueError, match="n_pairs >= 2"):
         paired_power(0.5, 1)

@@ -60,8 +60,7 @@ def paired_power(d_z: float, n_pairs: ArrayLike, alpha: float = 0.05) -> NDArray
     true standardised effect is ``d_z``: P(|T| > t_crit) for T ~ noncentral t(n - 1, d_z sqrt(n)).
 
     n_pairs: an int or an array of ints >= 2 (the result has its shape); 0 < alpha < 1; d_z
-    finite (its sign does not matter). NaN where scipy's noncentral t fails, which happens only
-    far beyond power 1 (noncentrality in the tens).
+    finite (its sign does not matter).
     """
     n = np.asarray(n_pairs, dtype=np.float64)
     if np.any(n < 2) or not 0 < alpha < 1 or not np.isfinite(d_z):
@@ -72,7 +71,9 @@ def paired_power(d_z: float, n_pairs: ArrayLike, alpha: float = 0.05) -> NDArray
     noncentrality = abs(d_z) * np.sqrt(n)
     critical = stats.t.ppf(1 - alpha / 2, df)
     upper = stats.nct.sf(critical, df, noncentrality)
-    lower = stats.nct.cdf(-critical, df, noncentrality)
+    # P(T < -critical) as P(-T > critical), -T ~ nct(df, -noncentrality): scipy's cdf returns NaN
+    # for this far tail once the noncentrality passes about 9 (d_z 6.67 with 2 pairs)
+    lower = stats.nct.sf(critical, df, -noncentrality)
     return np.asarray(upper + lower, dtype=np.float64)
 
 
@@ -91,8 +92,6 @@ def pairs_for_power(d_z: float, power: float = 0.8, alpha: float = 0.05, most: i
         return 2.0
     if d_z == 0:
         return float("inf")
-    candidates = np.arange(2, most + 1)
-    # power rises with n; scipy's NaN lies beyond power 1, so it never hides the first n that
-    # reaches the target
+    candidates = np.arange(2, most + 1)  # power rises with n
     reached = np.flatnonzero(paired_power(d_z, candidates, alpha) >= power)
     return float(candidates[reached[0]]) if reached.size else float("inf")
