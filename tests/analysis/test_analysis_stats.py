@@ -1,5 +1,6 @@
 """Paired tests across seeds and the per-strategy summary."""
 
+import itertools
 import math
 
 import numpy as np
@@ -207,7 +208,7 @@ def test_power_is_finite_and_monotone_for_large_effects() -> None:
         stats.nct.sf(stats.t.ppf(0.975, 1), 1, 6.67 * math.sqrt(2)), abs=1e-15
     )
     needed = [pairs_for_power(d) for d in np.linspace(0.3, 20.0, 80)]
-    assert all(a >= b for a, b in zip(needed, needed[1:]))  # larger effects never need more
+    assert all(a >= b for a, b in itertools.pairwise(needed))  # larger effects never need more
     assert pairs_for_power(6.67) == 3
     with pytest.raises(ValueError, match="n_pairs >= 2"):
         paired_power(0.5, 1)

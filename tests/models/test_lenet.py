@@ -22,6 +22,7 @@ def _default_layout_copy(model: LeNet5) -> nn.Module:
         for dst, src in zip(
             [*body.parameters(), *head.parameters()],
             [*model.body.parameters(), *model.head.parameters()],
+            strict=True,
         ):
             dst.set_(src.detach().contiguous().clone())
     return nn.Sequential(body, head)
@@ -60,6 +61,6 @@ def test_a_training_step_keeps_the_layout_and_moves_the_weights():
     )
     loss.backward()
     optimiser.step()
-    for weight, old in zip(_conv_weights(model), before):
+    for weight, old in zip(_conv_weights(model), before, strict=True):
         assert weight.is_contiguous(memory_format=torch.channels_last)
         assert not torch.equal(weight, old)
