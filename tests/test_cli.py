@@ -112,6 +112,7 @@ def picks(path):
     return frame[frame.beam_rank == 1].sort_values("pick_order")["index"].tolist()
 
 
+@pytest.mark.slow
 def test_subprocess_on_the_workflows_embedding_parquet(case, files, tmp_path):
     """python -m alcore on an embedding.parquet: probs, labelled, seed and round from the file."""
     out = tmp_path / "picks.parquet"
@@ -128,6 +129,7 @@ def test_subprocess_on_the_workflows_embedding_parquet(case, files, tmp_path):
     assert (frame.seed == SEED).all() and (frame["round"] == ROUND).all()
 
 
+@pytest.mark.slow
 def test_console_script_refuses_logits_without_a_traceback(files, tmp_path):
     script = Path(sys.executable).parent / "alcore"  # the console script, once installed
     launcher = [script] if script.exists() else [sys.executable, "-m", "alcore"]

@@ -445,6 +445,7 @@ def test_bad_arguments_are_refused(tmp_path, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_watchdog_leaves_a_report_and_exits_3(tmp_path):
     done = _run_script("--tiny", "--out", str(tmp_path), "--time-limit", "2", timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr

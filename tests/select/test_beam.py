@@ -239,6 +239,7 @@ def test_pruning_gives_the_same_beams_in_float32(seed, weighted):
     assert eager.after == lazy.after
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("direct_pairs", [0, 1 << 30])  # refreshes screened / direct
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])

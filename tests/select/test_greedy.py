@@ -310,6 +310,7 @@ def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, d
         assert torch.equal(lazy.distances.exact(), eager.distances.exact())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_lazy_picks_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):

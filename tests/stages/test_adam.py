@@ -59,6 +59,7 @@ def test_a_resumed_adam_continues_exactly():
                                                             "exp_avg_sq": []})  # fmt: skip
 
 
+@pytest.mark.slow
 def test_training_with_it_imports_no_dynamo():
     # the reason it exists: torch.optim imports torch._dynamo, 2 s of every train job
     code = (

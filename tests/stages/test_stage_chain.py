@@ -96,6 +96,7 @@ def test_two_rounds_keep_the_contracts(which, digits, blobs, tmp_path):
         assert row.weighted_radius == chosen.weighted_radius_before.iloc[0]
 
 
+@pytest.mark.slow
 def test_same_seed_same_results_other_seed_other_start(digits, tmp_path):
     settings = digits_settings(epochs_first=2, epochs_thereafter=1)
     one = run_rounds(digits, settings, PWEIGHTED_BEAM, 3, tmp_path / "a")

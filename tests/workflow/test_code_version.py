@@ -96,12 +96,14 @@ def module_names(package: Path) -> dict[str, Path]:
     return names
 
 
+@pytest.mark.slow
 def test_the_syntax_trees_find_what_python_imports(run_time):
     assert len(SCRIPTS) == 8
     for script in SCRIPTS:
         assert imported_modules(script, PACKAGE) == run_time[script.stem], script.name
 
 
+@pytest.mark.slow
 def test_each_module_edit_changes_exactly_the_scripts_that_run_it(tmp_path, run_time):
     package = tmp_path / "alcore"
     shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
