@@ -1,5 +1,6 @@
 """`LeNet5`: the channels-last layout survives loading and training, and computes what the same
-weights compute in the default layout."""
+weights compute in the default layout; pooling before ReLU trains bit for bit as ReLU before
+pooling."""
 
 from __future__ import annotations
 
@@ -64,3 +65,33 @@ def test_a_training_step_keeps_the_layout_and_moves_the_weights():
     for weight, old in zip(_conv_weights(model), before, strict=True):
         assert weight.is_contiguous(memory_format=torch.channels_last)
         assert not torch.equal(weight, old)
+
+
+def _relu_before_pooling(model: LeNet5) -> LeNet5:
+    """A copy of ``model`` whose convolutions are followed by ReLU, then pooling (the textbook
+    order), sharing nothing with it."""
+    copy = LeNet5((1, 28, 28), 10)
+    copy.load_state_dict(model.state_dict())
+    conv1, pool1, relu1, conv2, pool2, relu2, *rest = copy.body
+    assert isinstance(pool1, nn.MaxPool2d) and isinstance(relu1, nn.ReLU)
+    copy.body = nn.Sequential(conv1, relu1, pool1, conv2, relu2, pool2, *rest)
+    return copy
+
+
+def test_pooling_before_relu_trains_bit_for_bit_as_relu_before_pooling():
+    torch.manual_seed(3)
+    model = LeNet5((1, 28, 28), 10)
+    textbook = _relu_before_pooling(model)
+    initial = model.body[0].weight.detach().clone()
+    optimisers = [Adam(list(m.parameters()), lr=1e-2) for m in (model, textbook)]
+    # large inputs: some pooling windows lie entirely below zero, so the gradient's masking
+    # by ReLU and its routing by pooling both matter
+    batches = [torch.randn(16, 1, 28, 28) * 4 for _ in range(5)]
+    for x in batches:
+        for m, optimiser in zip((model, textbook), optimisers, strict=True):
+            optimiser.zero_grad()
+            nn.functional.cross_entropy(m.head(m.embed(x)), torch.arange(16) % 10).backward()
+            optimiser.step()
+    for mine, theirs in zip(model.parameters(), textbook.parameters(), strict=True):
+        assert torch.equal(mine, theirs)
+    assert not torch.equal(model.body[0].weight, initial)

