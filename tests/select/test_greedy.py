@@ -293,7 +293,7 @@ def lazy_inputs(kind, dtype, seed):
 def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, direct_pairs):
     # a hot set of 8 rows runs dry every few picks: rows come back after many unseen picks,
     # through both refresh routes
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", direct_pairs)
     features, labelled, doubt = lazy_inputs(kind, dtype, seed=3)
     space = make_workspace(features)
@@ -314,7 +314,7 @@ def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, d
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_lazy_picks_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 16)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 16)
     features, labelled, doubt = lazy_inputs("ties", torch.float64, seed)
     weight = doubt.numpy() if weighted else None
     expected = reference_greedy(features.numpy(), labelled.numpy(), 120, weight)
@@ -325,7 +325,7 @@ def test_lazy_picks_equal_the_reference_in_float64_and_float32(monkeypatch, seed
 
 def test_lazy_hot_set_is_rebuilt_as_it_runs_dry(monkeypatch):
     # the test above only means something if the hot set really runs dry and refreshes
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     features, labelled, _ = lazy_inputs("gaussian", torch.float32, seed=1)
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)

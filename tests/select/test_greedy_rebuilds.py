@@ -21,7 +21,7 @@ def single_start(n, seed):
 def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype):
     # one labelled point: every stale score is far too high, hot sets run dry at once and the
     # rebuilds widen; refreshed rows left out of the hot set must stay below its floor
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     widths = []
     original = greedy_module.MinDistanceState._rebuild_hot
 
@@ -46,7 +46,7 @@ def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype):
 
 
 def test_the_width_narrows_again_when_hot_sets_last(monkeypatch):
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     monkeypatch.setattr(greedy_module, "_LONG_LIVED", 1)  # every hot set counts as lasting
     monkeypatch.setattr(greedy_module, "_SHORT_LIVED", 1)
     widths = []

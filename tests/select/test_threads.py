@@ -90,7 +90,7 @@ def test_greedy_picks_on_one_thread_and_rebuilds_on_free_cores(
 ):
     # a picking thread that gets all of a core finds the cores free; half of one, busy
     monkeypatch.setattr(_threads, "clocks", FakeClocks(share))
-    monkeypatch.setattr(greedy_module, "_HOT_ROWS", 8)  # rebuilt every few picks
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)  # rebuilt every few picks
     at_refresh = []
     original = greedy_module.MinDistanceState.refresh
 
@@ -112,7 +112,7 @@ def test_beam_steps_on_one_thread_and_rebuilds_on_free_cores(
     monkeypatch, two_threads, share, rebuild_threads
 ):
     monkeypatch.setattr(_threads, "clocks", FakeClocks(share))
-    monkeypatch.setattr(beam_module, "_HOT_ROWS", 6)
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 6)
     at_rebuild = []
     original = beam_module._Beams._refresh
 

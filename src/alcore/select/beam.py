@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from alcore.select import greedy as greedy_module  # HOT_ROWS: each beam's share of the hot set
 from alcore.select._threads import bulk, one_thread
 from alcore.select.distances import (
     MinDistances,
@@ -46,8 +47,6 @@ from alcore.select.distances import (
 from alcore.select.greedy import MinDistanceState, pairs_to_compute
 
 _ROW_CHUNK = 8192  # hot rows updated at a time (views)
-# Rows each beam contributes to the hot set at a rebuild (its highest stale scores).
-_HOT_ROWS = 1024
 # (row, centre) pairs screened at a time by a rebuild, so extra memory stays bounded.
 _SCREEN_PAIRS = 1 << 22
 
@@ -266,8 +265,10 @@ class _Beams:
 
     def _lower_hot(self, picks: Tensor) -> None:
         """Lower each beam's hot ``upper`` to its new centre ``picks[b]``: screen all the new
-        centres in one product, compute directly the (beam, row) pairs the screen leaves.
-        Rows go in chunks, so extra memory stays O(chunk x B)."""
+        centres in one product, compute directly the (beam, row) pairs the screen leaves,
+        except on the beam's own centres (its labelled rows and picks, the new one included),
+        which hold 0 already or get it from :meth:`extend`. Rows go in chunks, so extra memory
+        stays O(chunk x B)."""
         space = self.space
         centers, column = torch.unique(picks, return_inverse=True)  # (U,), (B,)
         center_points, center_sq = space.points[centers], space.sq_norms[centers]
@@ -277,7 +278,10 @@ class _Beams:
             current = self.upper[:, chunk]  # (B, R) a view
             screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
             lower = screened.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
-            beams, rows = (lower.T[column] < current.square()).nonzero(as_tuple=True)
+            lowers = (lower.T[column] < current.square()).masked_fill_(
+                self.excluded[:, chunk], False
+            )
+            beams, rows = lowers.nonzero(as_tuple=True)
             if beams.shape[0] > 0:
                 distance = exact_to_point_pairs(space, self.hot[chunk][rows], picks[beams])
                 current[beams, rows] = torch.minimum(current[beams, rows], distance)
@@ -297,7 +301,8 @@ class _Beams:
             score = upper if self.weight is None else upper * self.weight
             score = score.masked_fill(excluded, -1.0)
             n_available = int((~excluded[0]).sum())
-            floor = score.topk(min(max(_HOT_ROWS, k), n_available), dim=1).values[:, -1]  # (B,)
+            share = min(max(greedy_module.HOT_ROWS, k), n_available)  # each beam's hot rows
+            floor = score.topk(share, dim=1).values[:, -1]  # (B,)
             hot = (score >= floor[:, None]).any(dim=0).nonzero().squeeze(1)  # ascending
             self._refresh(upper, seen, excluded, hot)
             self.base_upper, self.base_seen, self.base_excluded = upper, seen, excluded

@@ -39,10 +39,11 @@ from alcore.select.distances import (
     lower_squared,
 )
 
-# Rows kept up to date at every pick; the set is rebuilt when it runs dry.
-_HOT_ROWS = 1024
+# Rows a lazy search keeps up to date at every step, rebuilt when they run dry: greedy's hot
+# set, and each beam's share of the beams' hot set (alcore.select.beam).
+HOT_ROWS = 1024
 # A hot set that runs dry within _SHORT_LIVED picks is rebuilt from twice as many refreshed
-# rows next time (at most _WIDEST x _HOT_ROWS), one that lasts _LONG_LIVED picks from half as
+# rows next time (at most _WIDEST x HOT_ROWS), one that lasts _LONG_LIVED picks from half as
 # many: refreshing a row early costs fewer centres than refreshing it later, and a poor start
 # (a single labelled point) leaves nearly every stale score too high, so every row comes up.
 _SHORT_LIVED = 32
@@ -301,10 +302,10 @@ class MinDistanceState:
         return self._hot
 
     def _rebuild_hot(self, weight: Tensor | None) -> _Hot | None:
-        """A new hot set: about ``_HOT_ROWS`` rows, up to date; None when no row is available.
+        """A new hot set: about ``HOT_ROWS`` rows, up to date; None when no row is available.
 
-        The ``width x _HOT_ROWS`` highest stale scores (and ties) are brought up to date, and
-        the ``_HOT_ROWS`` highest of their fresh scores (and ties) kept. Every other available
+        The ``width x HOT_ROWS`` highest stale scores (and ties) are brought up to date, and
+        the ``HOT_ROWS`` highest of their fresh scores (and ties) kept. Every other available
         row scores below the floor: the cut of the stale scores, or of the fresh ones when
         that is higher.
         """
@@ -313,12 +314,12 @@ class MinDistanceState:
             return None
         self._adapt_width()
         score = self._scores(slice(None), weight)
-        floor = score.topk(min(self._width * _HOT_ROWS, n_available)).values[-1]
+        floor = score.topk(min(self._width * HOT_ROWS, n_available)).values[-1]
         rows = (score >= floor).nonzero().squeeze(1)  # ascending
         self.refresh(rows)
         if self._width > 1:
             fresh = self._scores(rows, weight)
-            kept = fresh.topk(min(_HOT_ROWS, rows.shape[0])).values[-1]
+            kept = fresh.topk(min(HOT_ROWS, rows.shape[0])).values[-1]
             rows = rows[fresh >= kept]
             floor = torch.maximum(floor, kept)
         values = self.upper[rows]  # a copy; every row available, so >= 0

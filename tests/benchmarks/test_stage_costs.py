@@ -1,0 +1,42 @@
+"""benchmarks/stage_costs.py: per-stage rows from the jobs' Snakemake benchmark files."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "stage_costs.py"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("stage_costs", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _write(path: Path, wall: float, rss: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + f"{wall}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t50\t0.5\n")
+
+
+def test_rows_group_jobs_by_experiment_and_rule(tmp_path):
+    _write(tmp_path / "ablation/digits/greedy/seed0/round0/train.tsv", 2.0, 300)
+    _write(tmp_path / "ablation/digits/greedy/seed0/round1/train.tsv", 4.0, 500)
+    _write(tmp_path / "ablation/digits/greedy/seed0/round1/select.tsv", 1.5, 200)
+    _write(tmp_path / "toys/blobs/random/seed0/round0/train.tsv", 7.0, 100)
+    rows = _module().stage_rows(tmp_path)
+    assert [(r["experiment"], r["rule"], r["jobs"]) for r in rows] == [
+        ("ablation", "select", 1),
+        ("ablation", "train", 2),
+        ("toys", "train", 1),
+    ]
+    train = rows[1]
+    assert train["wall_s"] == 6.0 and train["wall_s_per_job"] == 3.0
+    assert train["peak_rss_mb"] == 500
+    table = _module().markdown(rows)
+    assert table.splitlines()[-1] == "| all | | 4 | | 14 | |"
