@@ -227,7 +227,7 @@ def lower_squared(
     return lower.add_(sq[:, None] * keep).add_(center_sq[None, :] * keep)
 
 
-def lower_gap(space: Workspace, sq: Tensor, center_sq: Tensor) -> Tensor:
+def lower_gap(space: Workspace, sq: Tensor, center_sq: Tensor | float) -> Tensor:
     """What to add to :func:`lower_squared` for an upper limit (broadcasts like the inputs)."""
     # 2 g (|x|^2 + |c|^2), and a little more for the rounding of this sum and product
     return ((2.0 + 2.0**-10) * space.lower_gamma) * (sq + center_sq)
@@ -526,10 +526,11 @@ def at_most(values: Tensor, limits: Tensor) -> tuple[Tensor, Tensor]:
     row-major order (as ``nonzero``). On a CPU through NumPy, whose comparison and
     ``flatnonzero`` run about 5 times as fast as torch's on a (1024, 1024) tile."""
     if values.device.type != "cpu":
-        return (values <= limits[:, None]).nonzero(as_tuple=True)
+        rows, columns = (values <= limits[:, None]).nonzero(as_tuple=True)
+        return rows, columns
     flat = np.flatnonzero(values.numpy() <= limits.numpy()[:, None])
-    columns = values.shape[1]
-    return torch.from_numpy(flat // columns), torch.from_numpy(flat % columns)
+    width = values.shape[1]
+    return torch.from_numpy(flat // width), torch.from_numpy(flat % width)
 
 
 def _float64_candidates(
