@@ -1,4 +1,4 @@
-"""benchmarks/stage_costs.py: per-stage rows from the jobs' Snakemake benchmark files."""
+"""benchmarks/stage_costs.py: per-stage rows from the jobs' cost files."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ def _module():
     return module
 
 
-HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-
-
 def _write(path: Path, wall: float, rss: float) -> None:
+    """A cost file as a job writes it (alcore.workflow.job.write_cost), CPU = wall / 2."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + f"{wall}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t50\t0.5\n")
+    path.write_text(f"s\tcpu_time\tmax_rss\n{wall}\t{wall / 2}\t{rss}\n")
 
 
 def test_rows_group_jobs_by_experiment_and_rule(tmp_path):
@@ -37,6 +35,7 @@ def test_rows_group_jobs_by_experiment_and_rule(tmp_path):
     ]
     train = rows[1]
     assert train["wall_s"] == 6.0 and train["wall_s_per_job"] == 3.0
+    assert train["cpu_s"] == 3.0 and train["cpu_s_per_job"] == 1.5
     assert train["peak_rss_mb"] == 500
     table = _module().markdown(rows)
-    assert table.splitlines()[-1] == "| all | | 4 | | 14 | |"
+    assert table.splitlines()[-1] == "| all | | 4 | | 14 | | 7 | |"

@@ -25,15 +25,14 @@ def test_the_scaled_config_is_valid_and_scales_labels_not_epochs(tmp_path, monke
     assert all("round0" in t for t in targets)
 
 
-def test_job_rows_read_the_benchmark_files_and_output_sizes(tmp_path):
+def test_job_rows_read_the_cost_files_and_output_sizes(tmp_path):
     logs, results = tmp_path / "logs", tmp_path / "results"
     run = Path("e/d/initial/seed0/round0")
     (logs / run).mkdir(parents=True)
     (results / run).mkdir(parents=True)
-    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    measured = {"train": "12.5\t0:00:12\t3445.8", "initial_labels": "4.4\t0:00:04\t129.8"}
+    measured = {"train": "12.5\t20.1\t3445.8", "initial_labels": "4.4\t3.9\t129.8"}
     for rule, values in measured.items():
-        (logs / run / f"{rule}.tsv").write_text(header + values + "\t1\t1\t1\t0\t0\t1\t1\n")
+        (logs / run / f"{rule}.tsv").write_text("s\tcpu_time\tmax_rss\n" + values + "\n")
     (results / run / "model.pt").write_bytes(b"x" * 2_000_000)
     rows = rehearsal.job_rows({"logs": str(logs), "results": str(results)})
     assert [r["job"] for r in rows] == ["initial_labels", "train"]  # in stage order

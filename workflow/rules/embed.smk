@@ -8,9 +8,8 @@ rule embed:
     output:
         embedding=f"{ROUND}/embedding.parquet",
     log:
-        f"{ROUND_LOG}/embed.log",
-    benchmark:
-        f"{ROUND_LOG}/embed.tsv"
+        log=f"{ROUND_LOG}/embed.log",
+        cost=f"{ROUND_LOG}/embed.tsv",
     conda:
         "../../envs/alcore.yaml"
     threads: CFG.threads

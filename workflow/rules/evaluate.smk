@@ -8,9 +8,8 @@ rule evaluate:
     output:
         metrics=f"{ROUND}/metrics.parquet",
     log:
-        f"{ROUND_LOG}/evaluate.log",
-    benchmark:
-        f"{ROUND_LOG}/evaluate.tsv"
+        log=f"{ROUND_LOG}/evaluate.log",
+        cost=f"{ROUND_LOG}/evaluate.tsv",
     conda:
         "../../envs/alcore.yaml"
     threads: CFG.threads

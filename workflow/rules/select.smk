@@ -10,9 +10,8 @@ rule select:
         acquisitions=f"{PICKS}/acquisitions.parquet",
         labelled=f"{PICKS}/next_labelled.parquet",
     log:
-        f"{PICKS_LOG}/select.log",
-    benchmark:
-        f"{PICKS_LOG}/select.tsv"
+        log=f"{PICKS_LOG}/select.log",
+        cost=f"{PICKS_LOG}/select.tsv",
     conda:
         "../../envs/alcore.yaml"
     threads: CFG.threads

@@ -5,9 +5,8 @@ rule initial_labels:
     output:
         labelled=f"{INITIAL}/labelled.parquet",
     log:
-        f"{INITIAL_LOG}/initial_labels.log",
-    benchmark:
-        f"{INITIAL_LOG}/initial_labels.tsv"
+        log=f"{INITIAL_LOG}/initial_labels.log",
+        cost=f"{INITIAL_LOG}/initial_labels.tsv",
     conda:
         "../../envs/alcore.yaml"
     threads: 1
@@ -27,9 +26,8 @@ rule train:
     output:
         model=checkpoint_file(f"{ROUND}/model.pt"),
     log:
-        f"{ROUND_LOG}/train.log",
-    benchmark:
-        f"{ROUND_LOG}/train.tsv"
+        log=f"{ROUND_LOG}/train.log",
+        cost=f"{ROUND_LOG}/train.tsv",
     conda:
         "../../envs/alcore.yaml"
     threads: CFG.threads

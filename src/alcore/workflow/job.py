@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import resource
 import sys
+import time
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alcore.catalog.datasets import facts
+from alcore.files.atomic import atomic_write
 from alcore.settings import DatasetSettings, StrategySettings
 from alcore.workflow.config import WorkflowConfig, parse_config
 
@@ -46,18 +52,71 @@ def without_pandas() -> None:
         sys.meta_path.insert(0, _NoPandas())
 
 
+# The columns of a job's cost file (the rule's ``cost`` log, ``<rule>.tsv``): wall seconds since
+# the process started, CPU seconds (user + system, the process's and its children's), peak RSS
+# in MB. The job measures itself at exit rather than through Snakemake's ``benchmark:``, which
+# samples the job's memory from Snakemake's own process (17 ms a sample of a torch process,
+# every 0.5 s for a job's first 15 s: half of Snakemake's CPU on a long run) and misses the CPU
+# a job spends after its last sample.
+COST_COLUMNS = ("s", "cpu_time", "max_rss")
+_LOADED = time.monotonic()
+
+
+def process_cost() -> dict[str, float]:
+    """This process's cost so far, keyed by :data:`COST_COLUMNS`."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    peak_kb = max(own.ru_maxrss, children.ru_maxrss)  # KiB on Linux
+    return {"s": _seconds_since_start(), "cpu_time": cpu, "max_rss": peak_kb / 1024}
+
+
+def _seconds_since_start() -> float:
+    """Wall seconds since this process started (Linux's /proc; elsewhere since this module
+    was imported, which misses the interpreter's start-up)."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start, in ticks
+        return float(Path("/proc/uptime").read_text().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _LOADED
+
+
+def write_cost(path: str | Path) -> None:
+    """Write :func:`process_cost` as a one-row tab-separated file at ``path``."""
+    cost = process_cost()
+    with atomic_write(path) as temporary:
+        temporary.write_text(
+            "\t".join(COST_COLUMNS)
+            + "\n"
+            + "\t".join(f"{cost[c]:.3f}" for c in COST_COLUMNS)
+            + "\n"
+        )
+
+
+def read_cost(path: str | Path) -> dict[str, float]:
+    """The cost :func:`write_cost` wrote at ``path``, keyed by :data:`COST_COLUMNS`."""
+    header, values = Path(path).read_text().splitlines()[:2]
+    record = dict(zip(header.split("\t"), values.split("\t"), strict=True))
+    return {column: float(record[column]) for column in COST_COLUMNS}
+
+
 class Job:
     """One Snakemake job of a model stage: ``Job(snakemake)`` at the top of a script.
 
-    Sends every log record to the job's log file (and stderr), exposes the wildcards as typed
-    values and the dataset/strategy settings the config gives them, and makes pandas
-    unimportable in the job's process (:func:`without_pandas`).
+    Sends every log record to the job's log file (and stderr), writes the job's cost to its
+    ``cost`` log at exit (:func:`write_cost`), exposes the wildcards as typed values and the
+    dataset/strategy settings the config gives them, and makes pandas unimportable in the
+    job's process (:func:`without_pandas`).
     """
 
     def __init__(self, snakemake: Any):
         without_pandas()
         self.snakemake = snakemake
         configure_logging(snakemake.log)
+        cost_file = snakemake.log.get("cost")
+        if cost_file:
+            atexit.register(write_cost, cost_file)
         # the Snakefile checked this very config against the schema (jsonschema: 0.12 s a job)
         self.config: WorkflowConfig = parse_config(snakemake.config, check=False)
         wildcards = snakemake.wildcards

@@ -6,16 +6,15 @@
 
 Makes a synthetic CIFAR-size image folder from a seed (alcore.data.synthetic_images), scales
 configs/rehearsal.yaml's sizes by ``--size``, runs ``snakemake all`` on it, then reads every
-job's Snakemake benchmark file (wall seconds, peak RSS) and the sizes of what it wrote. Also
-measures, in fresh processes, a load of the image folder after its cache exists. Everything
-goes under ``rehearsal/size<SIZE>/`` (ignored by git); the table is printed and written to
-``report.md`` there.
+job's cost file (wall seconds, peak RSS: alcore.workflow.job.write_cost) and the sizes of what
+it wrote. Also measures, in fresh processes, a load of the image folder after its cache
+exists. Everything goes under ``rehearsal/size<SIZE>/`` (ignored by git); the table is printed
+and written to ``report.md`` there.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from alcore.workflow.job import read_cost
 
 ROOT = Path.cwd()  # the repository: run from its root, as make does
 BASE_CONFIG = ROOT / "configs" / "rehearsal.yaml"
@@ -122,18 +123,18 @@ def make_images(config: dict[str, Any], size: float, seed: int) -> None:
 
 
 def job_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per job from its benchmark .tsv: rule, run, wall, peak RSS, output MB."""
+    """One row per job from its cost file (``<rule>.tsv``): rule, run, wall, peak RSS, output
+    MB."""
     logs, results = Path(config["logs"]), Path(config["results"])
     rows = []
     for tsv in sorted(logs.rglob("*.tsv")):
         rule = tsv.stem
-        with tsv.open() as handle:
-            record = next(csv.DictReader(handle, delimiter="\t"))
+        record = read_cost(tsv)
         run = tsv.parent.relative_to(logs)
         outputs = [results / run / name for name in STAGE_FILES.get(rule, [])]
         size = sum(p.stat().st_size for p in outputs if p.exists()) / 1e6
-        rows.append({"job": rule, "run": str(run), "wall_s": float(record["s"]),
-                     "peak_rss_mb": float(record["max_rss"]), "output_mb": size})  # fmt: skip
+        rows.append({"job": rule, "run": str(run), "wall_s": record["s"],
+                     "peak_rss_mb": record["max_rss"], "output_mb": size})  # fmt: skip
     order = list(STAGE_FILES)
     rows.sort(key=lambda r: (str(r["run"]).split("/round")[-1], order.index(str(r["job"])),
                              str(r["run"])))  # fmt: skip
