@@ -12,6 +12,13 @@ whole run for it.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# benchmarks/select.py beside this file would shadow the standard library's ``select``
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
 import argparse
 from collections import defaultdict
 from pathlib import Path

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "stage_costs.py"
@@ -39,3 +41,12 @@ def test_rows_group_jobs_by_experiment_and_rule(tmp_path):
     assert train["peak_rss_mb"] == 500
     table = _module().markdown(rows)
     assert table.splitlines()[-1] == "| all | | 4 | | 14 | | 7 | |"
+
+
+def test_the_command_prints_the_table(tmp_path):
+    """Run as a script, from the folder where benchmarks/select.py would shadow ``select``."""
+    _write(tmp_path / "ablation/digits/greedy/seed0/round0/train.tsv", 2.0, 300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "| all | | 1 | | 2 | | 1 | |"

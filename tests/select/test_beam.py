@@ -246,7 +246,7 @@ def test_pruning_gives_the_same_beams_in_float32(seed, weighted):
 def test_lazy_beams_store_what_eager_beams_store(monkeypatch, kind, dtype, direct_pairs):
     # hot sets of 6 rows a beam run dry every few steps: rows come back after many unseen
     # picks, in beams whose paths have parted
-    monkeypatch.setattr(greedy_module, "HOT_ROWS", 6)
+    monkeypatch.setattr(beam_module, "SHARE_ROWS", 6)
     monkeypatch.setattr(beam_module, "_SCREEN_PAIRS", 256)  # rebuilds screen in chunks
     monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", direct_pairs)
     features, labelled, doubt = lazy_inputs(kind, dtype, seed=5)
@@ -272,7 +272,7 @@ def test_lazy_beams_store_what_eager_beams_store(monkeypatch, kind, dtype, direc
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_lazy_beams_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):
-    monkeypatch.setattr(greedy_module, "HOT_ROWS", 4)
+    monkeypatch.setattr(beam_module, "SHARE_ROWS", 4)
     features = integer_ties(64, 6, seed)  # distances exact in float32 as well
     labelled = labelled_mask(64, 4, seed)
     doubt = torch.tensor([0.0, 0.25, 0.5])[

@@ -112,7 +112,7 @@ def test_beam_steps_on_one_thread_and_rebuilds_on_free_cores(
     monkeypatch, two_threads, share, rebuild_threads
 ):
     monkeypatch.setattr(_threads, "clocks", FakeClocks(share))
-    monkeypatch.setattr(greedy_module, "HOT_ROWS", 6)
+    monkeypatch.setattr(beam_module, "SHARE_ROWS", 6)
     at_rebuild = []
     original = beam_module._Beams._refresh
 

@@ -32,6 +32,7 @@ from alcore.select.distances import (
     MinDistances,
     ProgressFn,
     Workspace,
+    at_most,
     exact_to_point,
     exact_to_point_pairs,
     exact_to_points,
@@ -39,8 +40,8 @@ from alcore.select.distances import (
     lower_squared,
 )
 
-# Rows a lazy search keeps up to date at every step, rebuilt when they run dry: greedy's hot
-# set, and each beam's share of the beams' hot set (alcore.select.beam).
+# Rows a lazy greedy search keeps up to date at every pick, rebuilt when they run dry (the
+# beams' share is alcore.select.beam.SHARE_ROWS).
 HOT_ROWS = 1024
 # A hot set that runs dry within _SHORT_LIVED picks is rebuilt from twice as many refreshed
 # rows next time (at most _WIDEST x HOT_ROWS), one that lasts _LONG_LIVED picks from half as
@@ -471,5 +472,4 @@ def pairs_to_compute(
     rounded = bound.to(lower.dtype)
     above = torch.nextafter(rounded, lower.new_tensor(float("inf")))
     rounded = torch.where(rounded.to(torch.float64) < bound, above, rounded)
-    pair_rows, pair_cols = (lower <= rounded[:, None]).nonzero(as_tuple=True)
-    return pair_rows, pair_cols
+    return at_most(lower, rounded)
