@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from cases import labelled_mask
@@ -119,3 +120,21 @@ def test_busy_processes_run_inside_the_block_and_stop_after(bench):
         assert len(spinning) == 2 and all(worker.is_alive() for worker in spinning)
     assert not any(worker.is_alive() for worker in spinning)
     assert set(multiprocessing.active_children()) - others == set()
+
+
+def test_repeats_take_turns_and_report_the_median_run(bench, monkeypatch):
+    calls = []
+    seconds = {"pweighted": iter([3.0, 1.0, 2.0]), "pweighted beam 20": iter([5.0, 9.0, 4.0])}
+
+    def run_method(case, method, device, compare_with=None):
+        calls.append(method)
+        return bench.Run(next(seconds[method]), 0, np.zeros(2, dtype=np.int64), first_pass=0.5)
+
+    monkeypatch.setattr(bench, "run_method", run_method)
+    case = bench.Case("gaussian", 100, 10)
+    rows = bench.run_case(
+        case, torch.device("cpu"), False, False, ("pweighted", "pweighted beam 20"), repeats=3
+    )
+    assert calls == ["pweighted", "pweighted beam 20"] * 3  # turns, not blocks
+    assert [row["seconds"] for row in rows] == [2.0, 5.0]  # the medians
+    assert rows[1]["vs beam 1"] == "2.50x"
