@@ -367,10 +367,11 @@ class _Beams:
         space = self.space
         centers, inverse = torch.unique(self.paths(), return_inverse=True)  # (C,), (B, t)
         n_beams, n_centers = upper.shape[0], centers.shape[0]
-        # position[b, c]: when beam b picked centre c (t if it did not)
-        position = torch.full((n_beams, n_centers), t, dtype=torch.int64, device=hot.device)
+        # picked[b, c]: when beam b picked centre c, -1 if it did not; a row that has seen s
+        # picks has not seen centre c in beam b iff picked[b, c] >= s (and s >= 0)
+        picked = torch.full((n_beams, n_centers), -1, dtype=torch.int64, device=hot.device)
         steps = torch.arange(t, device=hot.device).expand(n_beams, t)
-        position.scatter_(1, inverse, steps)
+        picked.scatter_(1, inverse, steps)
         scaled, center_sq = space.points[centers] * -2.0, space.sq_norms[centers]
         local = needed.nonzero().squeeze(1)  # hot positions some beam must refresh
         step = max(1, _SCREEN_PAIRS // max(n_centers, space.points.shape[1]))
@@ -384,12 +385,16 @@ class _Beams:
                 mine = stale[beam, part].nonzero().squeeze(1)
                 if mine.shape[0] == 0:
                     continue
-                beam_rows = rows[mine]
-                unseen = position[beam][None, :] >= seen[beam, beam_rows][:, None]  # (r, C)
-                unseen &= position[beam][None, :] < t
-                beam_lower = lower[mine].masked_fill_(~unseen, float("inf"))
+                every = mine.shape[0] == part.shape[0]  # no gathers then
+                beam_rows = rows if every else rows[mine]
+                seen_here = picked[beam][None, :] < seen[beam, beam_rows][:, None]  # (r, C)
+                if every:
+                    beam_lower = lower.masked_fill(seen_here, float("inf"))
+                else:
+                    beam_lower = lower[mine].masked_fill_(seen_here, float("inf"))
                 current = upper[beam, beam_rows]
-                pair_rows, pair_cols = pairs_to_compute(space, beam_lower, gap[mine], current)
+                beam_gap = gap if every else gap[mine]
+                pair_rows, pair_cols = pairs_to_compute(space, beam_lower, beam_gap, current)
                 if pair_rows.shape[0] > 0:
                     direct = exact_to_point_pairs(space, beam_rows[pair_rows], centers[pair_cols])
                     current.scatter_reduce_(0, pair_rows, direct, reduce="amin")
