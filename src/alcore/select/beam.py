@@ -274,8 +274,7 @@ class _Beams:
         step = (sign.T + sign).masked_fill_(picks[:, None] == picks[None, :], 0)  # (a, b)
         apart = self.symmetric_difference.index_select(0, parents).index_select(1, parents)
         self.symmetric_difference = apart.add_(step)
-        picked = rows * score.shape[1] + chosen  # (B,) flat positions of the new picks
-        score.view(-1).index_fill_(0, picked, -1.0)
+        score[rows, chosen] = -1.0
         self.score = score
         self.upper = self.upper.index_select(0, parents)
         self.u_sum = self.u_sum.index_select(0, parents) + self.hot_log_conf.index_select(0, chosen)
@@ -283,7 +282,7 @@ class _Beams:
         self.floor = self.floor.index_select(0, parents)
         self.step += 1
         self._lower_hot(picks)
-        self.upper.view(-1).index_fill_(0, picked, 0.0)
+        self.upper[rows, chosen] = 0.0
 
     def paths(self) -> Tensor:
         """(B, t) each beam's picks so far, in pick order."""
@@ -315,24 +314,17 @@ class _Beams:
             if near.shape[0] == 0:
                 continue
             at = near + start  # (r,) hot positions some beam may lower
-            screened = lower.index_select(0, near).T.index_select(0, column)  # (B, r)
-            lowers = (screened < self.upper.index_select(1, at).square()).logical_and_(
-                self.score.index_select(1, at) >= 0.0
+            lowers = (lower[near].T[column] < self.upper[:, at].square()).logical_and_(
+                self.score[:, at] >= 0.0
             )  # (B, r)
             beams, local = lowers.nonzero(as_tuple=True)
             if beams.shape[0] > 0:
-                rows = at.index_select(0, local)
-                # (beam, row) pairs as flat positions: index_select and index_copy_ move the
-                # same values as 2-D indexing, with less dispatch
-                flat = beams * self.upper.shape[1] + rows
-                distance = exact_to_point_pairs(
-                    space, self.hot.index_select(0, rows), picks.index_select(0, beams)
-                )
-                upper, score = self.upper.view(-1), self.score.view(-1)
-                lowered = torch.minimum(upper.index_select(0, flat), distance)
-                upper.index_copy_(0, flat, lowered)
-                weight = None if self.hot_weight is None else self.hot_weight.index_select(0, rows)
-                score.index_copy_(0, flat, self._scores(lowered, weight))
+                rows = at[local]
+                distance = exact_to_point_pairs(space, self.hot[rows], picks[beams])
+                lowered = torch.minimum(self.upper[beams, rows], distance)
+                self.upper[beams, rows] = lowered
+                weight = None if self.hot_weight is None else self.hot_weight[rows]
+                self.score[beams, rows] = self._scores(lowered, weight)
 
     def _rebuild(self, k: int) -> None:
         """Make each beam's state whole, take each beam's highest stale scores as the new hot
