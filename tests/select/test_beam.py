@@ -269,10 +269,18 @@ def test_lazy_beams_store_what_eager_beams_store(monkeypatch, kind, dtype, direc
         assert torch.equal(lazy.distances.exact(), eager.distances.exact())
 
 
+@pytest.mark.parametrize("near_pairs", [0, 1 << 20])  # steps screen their centres / look up
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_lazy_beams_equal_the_reference_in_float64_and_float32(monkeypatch, seed, weighted):
+def test_lazy_beams_equal_the_reference_in_float64_and_float32(
+    monkeypatch, seed, weighted, near_pairs
+):
     monkeypatch.setattr(beam_module, "SHARE_ROWS", 4)
+    monkeypatch.setattr(beam_module, "_NEAR_PAIRS", near_pairs)
+    tables = []
+    screen_hot = beam_module._Beams._screen_hot
+    record = lambda self: tables.append(screen_hot(self)) or tables[-1]  # noqa: E731
+    monkeypatch.setattr(beam_module._Beams, "_screen_hot", record)
     features = integer_ties(64, 6, seed)  # distances exact in float32 as well
     labelled = labelled_mask(64, 4, seed)
     doubt = torch.tensor([0.0, 0.25, 0.5])[
@@ -284,3 +292,5 @@ def test_lazy_beams_equal_the_reference_in_float64_and_float32(monkeypatch, seed
     for dtype in (torch.float64, torch.float32):
         result = coreset_search(features.to(dtype), labelled, 12, doubt.to(dtype), weighted, 3)
         assert result.beams.tolist() == [b.picks for b in expected]
+    built = [table for table in tables if table is None or table.size > 0]  # not the empty set
+    assert built and all((table is None) == (near_pairs == 0) for table in built)

@@ -13,8 +13,15 @@ Exactness details:
   ``S_p + {c} == S_q + {d}`` (p != q) holds iff ``c in S_q``, ``d in S_p`` and the symmetric
   difference of S_p and S_q has exactly 2 elements. That size is kept for every pair of beams
   and updated in O(K^2) per step.
-- The distances to the new centres are screened in one matrix product, and computed directly
-  once per distinct centre and row that some beam may lower.
+- The distances to the new centres are screened under a rigorous margin (a table of the hot
+  rows against each other made at each rebuild, or a matrix product), and computed directly
+  for the (beam, row) pairs the screen leaves.
+
+A step does a few operations on the beams' (B, H) values on the device (the top scores, the
+candidates' membership in every beam's set, the children's values); the rest works on arrays
+of B or B x K entries (U sums, parents, sets' differences, children's ranks, history) that
+live on the host in numpy, where such an operation is cheaper than a torch call and needs no
+round trip to the device.
 
 Lazy (the default on the CPU), as greedy is (:mod:`alcore.select.greedy`): the beams share a
 *hot* set of rows, kept up to date in every beam at every step; each beam's other rows keep
@@ -27,8 +34,10 @@ K x (hot rows), not K x N. Eager, the hot set is every row.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -46,14 +55,20 @@ from alcore.select.distances import (
 from alcore.select.greedy import MinDistanceState, pairs_to_compute
 
 # Each beam's share of the beams' hot set: a rebuild takes every beam's SHARE_ROWS highest stale
-# scores (the beams share most of them). A quarter of greedy's HOT_ROWS: a beam step reads the
-# hot rows' features and touches B x (hot rows) values in a dozen operations where a greedy
-# pick reads one vector, so smaller hot sets and more rebuilds cost less (beam 20 at N = 50,000,
-# D = 512, b = 2,000: 10 rebuilds instead of 3, the search 1.3x as fast as with 1,024).
+# scores (the beams share most of them). A quarter of greedy's HOT_ROWS: a beam step gathers
+# and ranks B x (hot rows) values where a greedy pick keeps one row of them, and a rebuild's
+# table of the hot rows against each other grows with their square (beam 20 at N = 50,000,
+# D = 512, b = 2,000: 256 the fastest of 128, 256 and 512, on Gaussian and clustered data).
 SHARE_ROWS = 256
 _ROW_CHUNK = 8192  # hot rows updated at a time (views)
 # (row, centre) pairs screened at a time by a rebuild, so extra memory stays bounded.
 _SCREEN_PAIRS = 1 << 22
+# Up to this many (hot row, hot row) pairs, a rebuild screens every hot row against every
+# other as a future centre (every pick is a hot row), and a step looks its centres up in that
+# table instead of screening them: a product of H x H x D once, against a dozen small
+# operations every step. Beyond it (a few thousand hot rows, or eager beams over every row)
+# the product would outweigh the steps it saves.
+_NEAR_PAIRS = 1 << 20
 
 # Fixed-point scale of the U sums: -log(confidence) <= 37 for any doubt < 1 in float64, so
 # sums of up to 10^6 picks fit in int64.
@@ -75,6 +90,12 @@ class BeamTrace:
     scores: Tensor
     u: Tensor
     distances: MinDistanceState
+
+
+def _on(device: torch.device, array: np.ndarray) -> Tensor:
+    """A host array as a tensor on ``device``: shared, not copied, on the CPU."""
+    tensor = torch.from_numpy(array)
+    return tensor if device.type == "cpu" else tensor.to(device)
 
 
 def fixed_point_log_confidence(doubt: Tensor) -> Tensor:
@@ -114,10 +135,8 @@ def beam_search(
     n_unlabelled = int((~labelled).sum())
     with one_thread(device):  # the steps on one thread; the rebuilds take more (bulk)
         for step in range(budget):
-            n_candidates = min(width, n_unlabelled - step)
-            score, candidates = beams.candidates(n_candidates)  # (B, H), (B, k)
-            parents, chosen = _rank_children(beams, candidates, width)
-            beams.extend(parents, chosen, score[parents, chosen])
+            children = beams.children(min(width, n_unlabelled - step))
+            beams.extend(children, _rank_children(beams, children, width))
             if progress is not None:
                 progress("picks", step + 1, budget)
     return _backtrack(beams, budget)
@@ -147,51 +166,67 @@ def _top_candidates(score: Tensor, k: int, top: tuple[Tensor, Tensor] | None = N
     return candidates.gather(1, order)
 
 
-def _rank_children(beams: _Beams, candidates: Tensor, width: int) -> tuple[Tensor, Tensor]:
-    """The top ``width`` distinct children as (parent beam rows, picked hot positions)."""
-    n_beams, k = candidates.shape
-    pick = candidates.reshape(-1)  # flat order = (parent rank, candidate rank)
-    u_sum = beams.u_sum.repeat_interleave(k) + beams.hot_log_conf.index_select(0, pick)
-    order = torch.sort(u_sum, descending=True, stable=True).indices
-    parent = torch.div(order, k, rounding_mode="floor")  # the flat order's parent rank
-    pick = pick.index_select(0, order)
+@dataclass(frozen=True)
+class _Children:
+    """Every beam's k best candidates, on the host; child ``f`` (flat, in the order (parent
+    rank, candidate rank)) is ``S_(f // k) + {positions.flat[f]}``.
+
+    positions: (B, k) int64 hot positions. scores: (B, k) their scores. log_conf: (B, k)
+    int64 their fixed-point -log confidence. membership: (B, B * k) bool, [q, f] is child
+    f's pick in S_q.
+    """
+
+    positions: np.ndarray
+    scores: np.ndarray
+    log_conf: np.ndarray
+    membership: np.ndarray
+
+
+def _rank_children(beams: _Beams, children: _Children, width: int) -> np.ndarray:
+    """The top ``width`` distinct children as flat indices (``_Children``), best first."""
+    n_beams = children.positions.shape[0]
+    u_sum = (beams.u_sum[:, None] + children.log_conf).reshape(-1)
+    order = np.argsort(-u_sum, kind="stable")  # descending; ties keep (parent, candidate) rank
     if n_beams == 1:  # children of one parent are distinct sets
-        return parent[:width], pick[:width]
-    window = min(2 * width, parent.shape[0])
+        return np.asarray(order[:width])
+    window = min(2 * width, order.shape[0])
     while True:
-        keep = ~_duplicates(beams, parent[:window], pick[:window])
-        if int(keep.sum()) >= width or window == parent.shape[0]:
+        keep = ~_duplicates(beams, children, order[:window])
+        if int(keep.sum()) >= width or window == order.shape[0]:
             break
-        window = min(2 * window, parent.shape[0])
-    kept = keep.nonzero().squeeze(1)[:width]
-    return parent.index_select(0, kept), pick.index_select(0, kept)
+        window = min(2 * window, order.shape[0])
+    return np.asarray(order[:window][keep][:width])
 
 
-def _duplicates(beams: _Beams, parent: Tensor, pick: Tensor) -> Tensor:
-    """(W,) bool: child j is the same set as some earlier child i < j in the given order."""
-    # (W, B): pick_i in S_q (picks are never labelled)
-    in_beam = (beams.score.index_select(1, pick) < 0.0).T
-    in_parent = in_beam.index_select(1, parent)  # (W, W): pick_i in S_{parent_j}
-    apart = beams.symmetric_difference.index_select(0, parent).index_select(1, parent)
-    same = (
-        (parent[:, None] != parent[None, :])
-        & in_parent
-        & in_parent.T  # pick_j in S_{parent_i}
-        & (apart == 2)
-    )  # (W, W)
-    return torch.triu(same, diagonal=1).any(dim=0)
+def _duplicates(beams: _Beams, children: _Children, ranked: np.ndarray) -> np.ndarray:
+    """(W,) bool: child ``ranked[j]`` is the same set as some ``ranked[i]``, i < j."""
+    parent = ranked // children.positions.shape[1]
+    # in_parent[i, j]: pick_i in S_(parent_j)
+    in_parent = children.membership[parent[None, :], ranked[:, None]]
+    apart = beams.symmetric_difference[parent[:, None], parent[None, :]]
+    same = (parent[:, None] != parent[None, :]) & in_parent & in_parent.T & (apart == 2)
+    return np.asarray((same & _earlier(ranked.shape[0])).any(axis=0))
+
+
+@functools.lru_cache(maxsize=8)
+def _earlier(n: int) -> np.ndarray:
+    """(n, n) bool, read-only: ``[i, j]`` is ``i < j`` (a search asks for a size or two)."""
+    mask = np.triu(np.ones((n, n), dtype=bool), k=1)
+    mask.flags.writeable = False
+    return mask
 
 
 class _Beams:
     """The live beams, best first, over the hot rows.
 
-    Per beam b (rows of each tensor): ``upper`` (B, H) its min distances on the hot rows, up
-    to date; ``score`` (B, H) its scores there (``upper`` or ``weight * upper``, >= 0), -1 on
-    the labelled set and its picks (so ``score < 0`` is that set); ``floor`` (B,) every
-    row outside the hot set that b may still pick scores below it; ``origin`` (B,) its
-    ancestor's row in the snapshot (``base_*``, (S, N), taken at the last rebuild), which
-    holds its rows outside the hot set; ``u_sum`` (B,) the fixed-point sum of -log confidence;
-    ``symmetric_difference`` (B, B) int64 size of S_p xor S_q.
+    On the device, per beam b (rows of each tensor): ``upper`` (B, H) its min distances on the
+    hot rows, up to date; ``score`` (B, H) its scores there (``upper`` or ``weight * upper``,
+    >= 0), -1 on the labelled set and its picks (so ``score < 0`` is that set).
+    On the host (numpy): ``floor`` (B,) every row outside the hot set that b may still pick
+    scores below it; ``origin`` (B,) its ancestor's row in the snapshot (``base_*``, (S, N),
+    taken at the last rebuild), which holds its rows outside the hot set; ``u_sum`` (B,) the
+    fixed-point sum of -log confidence; ``symmetric_difference`` (B, B) int64 size of
+    S_p xor S_q.
     """
 
     def __init__(
@@ -209,17 +244,16 @@ class _Beams:
         self.space = space
         self.lazy = lazy
         self.weight, self.log_conf = weight, log_conf
+        self.host_log_conf = log_conf.cpu().numpy()
         self.step = 0
-        # parent pointers, picks and scores of every step, preallocated: one long-lived buffer
-        # instead of thousands of small tensors interleaved with the per-step temporaries
-        self.history = _History.empty(budget, width, space.points)
+        self.history = _History.empty(budget, width)
         self.base_upper = start[None, :].clone()
         self.base_seen = torch.zeros((1, start.shape[0]), dtype=torch.int64, device=device)
         self.base_excluded = labelled[None, :].clone()
-        self.origin = torch.zeros(1, dtype=torch.int64, device=device)
-        self.u_sum = torch.zeros(1, dtype=torch.int64, device=device)
-        self.symmetric_difference = torch.zeros((1, 1), dtype=torch.int64, device=device)
-        self.floor = start.new_full((1,), -1.0)
+        self.origin = np.zeros(1, dtype=np.int64)
+        self.u_sum = np.zeros(1, dtype=np.int64)
+        self.symmetric_difference = np.zeros((1, 1), dtype=np.int64)
+        self.floor = np.full(1, -1.0)
         hot = torch.arange(start.shape[0] if not lazy else 0, device=device)  # eager: all rows
         self._use_hot(hot)
         self._stale = lazy  # lazy: built before the first step
@@ -227,20 +261,23 @@ class _Beams:
     def _use_hot(self, hot: Tensor) -> None:
         """Make ``hot`` (H,) ascending the hot rows, the beams' values there from the snapshot."""
         self.hot = hot
+        self.host_hot = hot.cpu().numpy()
         every = hot.shape[0] == self.base_upper.shape[1]
         space = self.space
         self.hot_points = space.points if every else space.points[hot]
         self.hot_sq = space.sq_norms if every else space.sq_norms[hot]
         self.hot_weight = None if self.weight is None else self.weight[hot]
-        self.hot_log_conf = self.log_conf[hot]
-        self.upper = self.base_upper[self.origin[:, None], hot]  # (B, H), no (B, N) copy
-        excluded = self.base_excluded[self.origin[:, None], hot]
+        self.host_hot_log_conf = self.host_log_conf[self.host_hot]
+        origin = _on(hot.device, self.origin)[:, None]
+        self.upper = self.base_upper[origin, hot]  # (B, H), no (B, N) copy
+        excluded = self.base_excluded[origin, hot]
         self.score = self._scores(self.upper, self.hot_weight).masked_fill_(excluded, -1.0)
         # (H,) the largest value any beam holds on a hot row, squared: it bounds every beam's
         # value there until the next rebuild (values only fall; children copy their parents'
         # rows), and squaring rounds monotonically, so a screened distance at or above it
         # lowers no beam
         self.hot_reach = self.upper.amax(dim=0).square()
+        self.hot_near = self._screen_hot()
 
     @staticmethod
     def _scores(upper: Tensor, weight: Tensor | None) -> Tensor:
@@ -248,83 +285,139 @@ class _Beams:
         as a new tensor."""
         return upper.clone() if weight is None else upper * weight
 
-    def candidates(self, k: int) -> tuple[Tensor, Tensor]:
-        """Every beam's hot scores (B, H) (-1 where excluded) and its k best candidates as
-        hot positions (B, k), rebuilding the hot set until they are the best of all rows."""
+    def children(self, k: int) -> _Children:
+        """Every beam's k best candidates, rebuilding the hot set until they are the best of
+        all rows."""
         while True:
             if self._stale:
                 self._rebuild(k)
             score = self.score
             if score.shape[1] >= k:
                 top = score.topk(min(k + 1, score.shape[1]), dim=1)
-                if not self.lazy or bool((top.values[:, k - 1] >= self.floor).all()):
-                    return score, _top_candidates(score, k, (top.values, top.indices))
+                values = top.values.cpu().numpy()
+                if not self.lazy or bool((values[:, k - 1] >= self.floor).all()):
+                    return self._children_of(score, top, values, k)
             self._stale = True
 
-    def extend(self, parents: Tensor, chosen: Tensor, scores: Tensor) -> None:
-        """The children ``S_parent + {pick}`` as the new beams, in the given order; ``chosen``
-        (B,) are the picks' hot positions, ``scores`` (B,) their scores."""
-        picks = self.hot.index_select(0, chosen)
-        self.history.record(self.step, parents, picks, scores)
-        rows = torch.arange(parents.shape[0], device=parents.device)
-        score = self.score.index_select(0, parents)  # (B, H) rows: faster than indexing
+    def _children_of(
+        self, score: Tensor, top: tuple[Tensor, Tensor], values: np.ndarray, k: int
+    ) -> _Children:
+        """The children of the top scores ``top`` (``values`` on the host), k per beam."""
+        if bool((values[:, 1:] < values[:, :-1]).all()):
+            # strictly falling: no tie within the k best or across the cut (_top_candidates)
+            positions = top[1][:, :k]
+            scores = values[:, :k]
+        else:
+            positions = _top_candidates(score, k, top)
+            scores = score.gather(1, positions).cpu().numpy()
+        flat = positions.reshape(-1)
+        host_positions = flat.cpu().numpy().reshape(positions.shape)
+        return _Children(
+            host_positions,
+            scores,
+            self.host_hot_log_conf[host_positions],
+            (score.index_select(1, flat) < 0.0).cpu().numpy(),  # picks are never labelled
+        )
+
+    def extend(self, children: _Children, kept: np.ndarray) -> None:
+        """The children ``kept`` (flat indices, best first) as the new beams."""
+        parents = kept // children.positions.shape[1]
+        chosen = children.positions.reshape(-1)[kept]  # hot positions of the picks
+        picks = self.host_hot[chosen]
+        self.history.record(self.step, parents, picks, children.scores.reshape(-1)[kept])
         # membership[b, a] = picks[a] in S_{parents[b]}, before adding the new picks
-        membership = (score.index_select(1, chosen) < 0.0).to(torch.int64)
-        sign = 1 - 2 * membership
-        step = (sign.T + sign).masked_fill_(picks[:, None] == picks[None, :], 0)  # (a, b)
-        apart = self.symmetric_difference.index_select(0, parents).index_select(1, parents)
-        self.symmetric_difference = apart.add_(step)
-        score[rows, chosen] = -1.0
-        self.score = score
-        self.upper = self.upper.index_select(0, parents)
-        self.u_sum = self.u_sum.index_select(0, parents) + self.hot_log_conf.index_select(0, chosen)
-        self.origin = self.origin.index_select(0, parents)
-        self.floor = self.floor.index_select(0, parents)
+        sign = 1 - 2 * children.membership[parents[:, None], kept[None, :]].astype(np.int64)
+        step = sign.T + sign
+        step[picks[:, None] == picks[None, :]] = 0  # (a, b)
+        apart = self.symmetric_difference[parents[:, None], parents[None, :]]
+        self.symmetric_difference = apart + step
+        self.u_sum = self.u_sum[parents] + children.log_conf.reshape(-1)[kept]
+        self.origin = self.origin[parents]
+        self.floor = self.floor[parents]
         self.step += 1
-        self._lower_hot(picks)
-        self.upper[rows, chosen] = 0.0
+        device = self.hot.device
+        rows = torch.arange(parents.shape[0], device=device)
+        on_device = _on(device, parents)
+        at = _on(device, chosen)
+        self.score = self.score.index_select(0, on_device)  # (B, H) rows: faster than indexing
+        self.score[rows, at] = -1.0  # a centre is no candidate
+        self.upper = self.upper.index_select(0, on_device)
+        self.upper[rows, at] = 0.0
+        self._lower_hot(picks, chosen)
 
     def paths(self) -> Tensor:
         """(B, t) each beam's picks so far, in pick order."""
-        return self.history.follow(self.u_sum.shape[0], self.step)[0]
+        picks = self.history.follow(self.u_sum.shape[0], self.step)[0]
+        return _on(self.hot.device, picks)
 
-    def _lower_hot(self, picks: Tensor) -> None:
-        """Lower each beam's hot ``upper`` to its new centre ``picks[b]``: screen the distinct
-        new centres in one product, compute directly the (beam, row) pairs the screen leaves,
-        except on the beam's own centres (its labelled rows and picks, the new one included),
-        which hold 0 already or get it from :meth:`extend`.
-
-        Rows no beam can lower are ruled out first, against ``hot_reach``, so the (beam, row)
-        comparison runs on the few rows left (usually none). Rows go in chunks, so extra
-        memory stays O(chunk x B)."""
+    def _lower_hot(self, picks: np.ndarray, chosen: np.ndarray) -> None:
+        """Lower each beam's hot ``upper`` to its new centre ``picks[b]`` (hot position
+        ``chosen[b]``): rule out the rows no beam can lower (:meth:`_near`), compare the few
+        left (usually none) in every beam, and compute directly the (beam, row) pairs that
+        pass, except on the beam's own centres (its labelled rows and picks, the new one
+        included), which hold 0 already or got it from :meth:`extend`."""
+        at = self._near(chosen)  # (r,) hot positions some beam may lower
+        if at.shape[0] == 0:
+            return
         space = self.space
-        device = picks.device
-        column_of: dict[int, int] = {}  # distinct picks in first-seen order (usually 1 or 2)
-        columns = [column_of.setdefault(pick, len(column_of)) for pick in picks.tolist()]
-        centers = torch.tensor(list(column_of), dtype=torch.int64, device=device)  # (U,)
-        column = torch.tensor(columns, dtype=torch.int64, device=device)  # (B,)
-        center_points = space.points.index_select(0, centers)
-        center_sq = space.sq_norms.index_select(0, centers)
+        device = self.hot.device
+        centers = _on(device, picks)  # (B,)
+        center_points, center_sq = space.points[centers], space.sq_norms[centers]
+        points, sq = self.hot_points[at], self.hot_sq[at]
+        lower = expanded_squared(points, sq, center_points, center_sq)  # (r, B)
+        lower.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
+        lowers = (lower.T < self.upper[:, at].square()).logical_and_(self.score[:, at] >= 0.0)
+        beams, local = lowers.nonzero(as_tuple=True)  # (beam, row) pairs to compute
+        if beams.shape[0] > 0:
+            rows = at[local]
+            distance = exact_to_point_pairs(space, self.hot[rows], centers[beams])
+            lowered = torch.minimum(self.upper[beams, rows], distance)
+            self.upper[beams, rows] = lowered
+            weight = None if self.hot_weight is None else self.hot_weight[rows]
+            self.score[beams, rows] = self._scores(lowered, weight)
+
+    def _near(self, chosen: np.ndarray) -> Tensor:
+        """(r,) ascending hot positions whose value some beam may lower to its new centre,
+        the hot row ``chosen[b]``: a screen against ``hot_reach``.
+
+        From :meth:`_screen_hot`'s table when the rebuild made one (a lookup on the host),
+        else by a product of the distinct centres with the hot rows, in chunks of
+        O(chunk x centres)."""
+        device = self.hot.device
+        if self.hot_near is not None:
+            rows = np.flatnonzero(self.hot_near[chosen].any(axis=0))
+            return _on(device, rows)
+        space = self.space
+        centers = self.hot[_on(device, np.unique(chosen))]  # usually 1 or 2
+        center_points, center_sq = space.points[centers], space.sq_norms[centers]
+        near = []
         for start in range(0, self.hot.shape[0], _ROW_CHUNK):
             chunk = slice(start, start + _ROW_CHUNK)
             points, sq = self.hot_points[chunk], self.hot_sq[chunk]  # (R, D), (R,)
-            screened = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
-            lower = screened.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
-            near = (lower < self.hot_reach[chunk, None]).any(dim=1).nonzero().squeeze(1)
-            if near.shape[0] == 0:
-                continue
-            at = near + start  # (r,) hot positions some beam may lower
-            lowers = (lower[near].T[column] < self.upper[:, at].square()).logical_and_(
-                self.score[:, at] >= 0.0
-            )  # (B, r)
-            beams, local = lowers.nonzero(as_tuple=True)
-            if beams.shape[0] > 0:
-                rows = at[local]
-                distance = exact_to_point_pairs(space, self.hot[rows], picks[beams])
-                lowered = torch.minimum(self.upper[beams, rows], distance)
-                self.upper[beams, rows] = lowered
-                weight = None if self.hot_weight is None else self.hot_weight[rows]
-                self.score[beams, rows] = self._scores(lowered, weight)
+            lower = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
+            lower.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
+            near.append((lower < self.hot_reach[chunk, None]).any(dim=1).nonzero().squeeze(1))
+            near[-1] += start
+        return torch.cat(near)
+
+    def _screen_hot(self) -> np.ndarray | None:
+        """(H, H) bool on the host: ``[c, r]`` is False where hot row c, as a centre, can lower
+        no beam's value at hot row r (the screen of :meth:`_near`), and on the diagonal (a
+        beam whose centre is c holds 0 there). None when H x H exceeds ``_NEAR_PAIRS``: the
+        steps then screen their own centres."""
+        n_hot = self.hot.shape[0]
+        if n_hot * n_hot > _NEAR_PAIRS:
+            return None
+        space = self.space
+        points, sq = self.hot_points, self.hot_sq
+        near = torch.empty((n_hot, n_hot), dtype=torch.bool, device=self.hot.device)
+        step = max(1, _SCREEN_PAIRS // max(n_hot, 1))
+        for start in range(0, n_hot, step):
+            chunk = slice(start, start + step)
+            lower = expanded_squared(points[chunk], sq[chunk], points, sq)  # (c, H)
+            lower.sub_(error_bound(space, sq[chunk, None], sq[None, :]))
+            torch.lt(lower, self.hot_reach[None, :], out=near[chunk])
+        return near.fill_diagonal_(False).cpu().numpy()
 
     def _rebuild(self, k: int) -> None:
         """Make each beam's state whole, take each beam's highest stale scores as the new hot
@@ -332,9 +425,10 @@ class _Beams:
         :func:`bulk` threads)."""
         with bulk():
             t = self.step
-            upper = self.base_upper[self.origin]  # (B, N)
-            seen = self.base_seen[self.origin]
-            excluded = self.base_excluded[self.origin]
+            origin = _on(self.hot.device, self.origin)
+            upper = self.base_upper[origin]  # (B, N)
+            seen = self.base_seen[origin]
+            excluded = self.base_excluded[origin]
             upper[:, self.hot] = self.upper
             seen[:, self.hot] = t
             excluded[:, self.hot] = self.score < 0.0
@@ -346,8 +440,8 @@ class _Beams:
             hot = (score >= floor[:, None]).any(dim=0).nonzero().squeeze(1)  # ascending
             self._refresh(upper, seen, excluded, hot)
             self.base_upper, self.base_seen, self.base_excluded = upper, seen, excluded
-            self.origin = torch.arange(upper.shape[0], device=upper.device)
-            self.floor = floor
+            self.origin = np.arange(upper.shape[0], dtype=np.int64)
+            self.floor = floor.cpu().numpy()
             self._use_hot(hot)
             self._stale = False
 
@@ -415,46 +509,45 @@ class _Beams:
 
 @dataclass(frozen=True)
 class _History:
-    """Per step: each new beam's parent row, pick and score; rows past the beams live are -1."""
+    """Per step, on the host: each new beam's parent row, pick and score; rows past the beams
+    live are -1. Preallocated: one long-lived buffer instead of thousands of small arrays."""
 
-    parents: Tensor  # (b, K) int64
-    picks: Tensor  # (b, K) int64
-    scores: Tensor  # (b, K) float
+    parents: np.ndarray  # (b, K) int64
+    picks: np.ndarray  # (b, K) int64
+    scores: np.ndarray  # (b, K) float64, each a score of the working dtype, exactly
 
     @staticmethod
-    def empty(budget: int, width: int, like: Tensor) -> _History:
-        index = torch.full((budget, width), -1, dtype=torch.int64, device=like.device)
-        return _History(index, index.clone(), like.new_zeros((budget, width)))
+    def empty(budget: int, width: int) -> _History:
+        index = np.full((budget, width), -1, dtype=np.int64)
+        return _History(index, index.copy(), np.zeros((budget, width)))
 
-    def record(self, step: int, parents: Tensor, picks: Tensor, scores: Tensor) -> None:
+    def record(self, step: int, parents: np.ndarray, picks: np.ndarray, scores: np.ndarray) -> None:
         n = parents.shape[0]
         self.parents[step, :n] = parents
         self.picks[step, :n] = picks
         self.scores[step, :n] = scores
 
-    def follow(self, n_beams: int, steps: int) -> tuple[Tensor, Tensor]:
+    def follow(self, n_beams: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """The picks (B, steps) and their scores (B, steps) of the first ``n_beams`` beams
-        after ``steps`` steps, in pick order: their parent pointers followed back.
-
-        The pointers are followed on Python lists (a step is B list lookups, against three
-        small tensor operations), then picks and scores gathered in one operation each."""
-        parents = self.parents[:steps].tolist()
-        row = list(range(n_beams))
-        rows = [row] * steps  # rows[step][b]: beam b's ancestor's row at that step
+        after ``steps`` steps, in pick order: their parent pointers followed back."""
+        rows = np.empty((steps, n_beams), dtype=np.int64)  # each beam's ancestor at a step
+        row = np.arange(n_beams)
         for step in range(steps - 1, -1, -1):
             rows[step] = row
-            at_step = parents[step]
-            row = [at_step[r] for r in row]
-        index = torch.tensor(rows, dtype=torch.int64, device=self.picks.device).reshape(
-            steps, n_beams
-        )  # (steps, B)
-        picks = self.picks[:steps].gather(1, index).T.contiguous()
-        scores = self.scores[:steps].gather(1, index).T.contiguous()
-        return picks, scores
+            row = self.parents[step, row]
+        picks = np.take_along_axis(self.picks[:steps], rows, axis=1).T
+        scores = np.take_along_axis(self.scores[:steps], rows, axis=1).T
+        return np.ascontiguousarray(picks), np.ascontiguousarray(scores)
 
 
 def _backtrack(beams: _Beams, budget: int) -> BeamTrace:
     """The final beams' pick sequences, scores and U, best first."""
     picks, scores = beams.history.follow(beams.u_sum.shape[0], budget)
-    u = beams.u_sum.to(torch.float64) / U_SCALE / max(budget, 1)
-    return BeamTrace(picks, scores, u, beams.rank_one())
+    device, dtype = beams.hot.device, beams.space.points.dtype
+    u = torch.from_numpy(beams.u_sum).to(device, torch.float64) / U_SCALE / max(budget, 1)
+    return BeamTrace(
+        _on(device, picks),
+        torch.from_numpy(scores).to(device, dtype),
+        u,
+        beams.rank_one(),
+    )
