@@ -287,14 +287,24 @@ def lazy_inputs(kind, dtype, seed):
     return features.to(dtype), labelled_mask(n, 9, seed), doubt.to(dtype)
 
 
-@pytest.mark.parametrize("direct_pairs", [0, 1 << 30])  # every refresh screened / direct
+def refresh_route(monkeypatch, route):
+    """Send every refresh one way: "direct" distances, "screened" by one product, or
+    "anchored" (screened group by group, the anchors ruling pairs out)."""
+    monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", 1 << 30 if route == "direct" else 0)
+    anchored = route == "anchored"
+    monkeypatch.setattr(greedy_module, "_ANCHORS", 4)
+    monkeypatch.setattr(greedy_module, "_ANCHOR_PAIRS", 1 if anchored else 1 << 62)
+    monkeypatch.setattr(greedy_module, "_ANCHOR_KEEP", 1.0)  # never back to one product
+
+
+@pytest.mark.parametrize("route", ["direct", "screened", "anchored"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
-def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, direct_pairs):
+def test_lazy_updates_store_what_eager_updates_store(monkeypatch, kind, dtype, route):
     # a hot set of 8 rows runs dry every few picks: rows come back after many unseen picks,
-    # through both refresh routes
+    # through every refresh route
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
-    monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", direct_pairs)
+    refresh_route(monkeypatch, route)
     features, labelled, doubt = lazy_inputs(kind, dtype, seed=3)
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)

@@ -1,9 +1,11 @@
 """Rebuilds that refresh more rows than they keep hot store what the eager pass stores."""
 
+import itertools
+
 import pytest
 import torch
 from cases import clustered
-from test_greedy import lazy_inputs
+from test_greedy import lazy_inputs, refresh_route
 
 from alcore.select import greedy as greedy_module
 from alcore.select.distances import _min_distances, make_workspace
@@ -16,12 +18,14 @@ def single_start(n, seed):
     return labelled
 
 
+@pytest.mark.parametrize("route", ["screened", "anchored"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
-def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype):
+def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype, route):
     # one labelled point: every stale score is far too high, hot sets run dry at once and the
     # rebuilds widen; refreshed rows left out of the hot set must stay below its floor
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
+    refresh_route(monkeypatch, route)
     widths = []
     original = greedy_module.MinDistanceState._rebuild_hot
 
@@ -65,3 +69,56 @@ def test_the_width_narrows_again_when_hot_sets_last(monkeypatch):
     lazy = greedy(space, start, labelled, 80, None, lazy=True)
     assert torch.equal(lazy.picks, eager.picks)
     assert 2 in widths and widths[-1] == 1  # widened after an instant dry-out, narrowed after
+
+
+def test_anchors_rule_out_most_pairs_on_clustered_features(monkeypatch):
+    # the anchored route above means something only if the anchors leave centres out: on
+    # well-separated clusters from a single start they rule out most (row, centre) pairs
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
+    refresh_route(monkeypatch, "anchored")
+    monkeypatch.setattr(greedy_module, "_ANCHORS", 16)
+    blocks = []
+    original = greedy_module.MinDistanceState._lower_by_anchor
+
+    def recording(self, *args):
+        found = original(self, *args)
+        blocks.append(found[2].clone())  # before the unseen pairs are masked in place
+        return found
+
+    monkeypatch.setattr(greedy_module.MinDistanceState, "_lower_by_anchor", recording)
+    features = clustered(1024, 32, 8, seed=2, spread=0.05)
+    labelled = single_start(features.shape[0], 0)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    lazy = greedy(space, start, labelled, 200, None, lazy=True)
+    eager = greedy(space, start, labelled, 200, None, lazy=False)
+    assert torch.equal(lazy.picks, eager.picks)
+    ruled_out = sum(int(block.isinf().sum()) for block in blocks)
+    assert blocks and ruled_out > 0.5 * sum(block.numel() for block in blocks)
+
+
+def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
+    # a block the anchors would barely thin goes to one product, and the anchors are tried
+    # again only once the picks have doubled
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
+    refresh_route(monkeypatch, "anchored")
+    monkeypatch.setattr(greedy_module, "_ANCHOR_KEEP", 0.0)  # every block keeps too much
+    tries = []
+    original = greedy_module.MinDistanceState._lower_by_anchor
+
+    def recording(self, *args):
+        found = original(self, *args)
+        tries.append((self.count, found))
+        return found
+
+    monkeypatch.setattr(greedy_module.MinDistanceState, "_lower_by_anchor", recording)
+    features, _, _ = lazy_inputs("gaussian", torch.float32, seed=4)
+    labelled = single_start(features.shape[0], 3)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    lazy = greedy(space, start, labelled, 120, None, lazy=True)
+    eager = greedy(space, start, labelled, 120, None, lazy=False)
+    assert torch.equal(lazy.picks, eager.picks)
+    counts = [count for count, _ in tries]
+    assert len(counts) >= 2 and all(found is None for _, found in tries)
+    assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(counts))

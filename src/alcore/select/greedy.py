@@ -17,7 +17,9 @@ the eager pass, so both store the same values and make the same picks.
 Within the hot set a new centre is first screened by one matrix-vector product under the
 rigorous margin of :func:`alcore.select.distances.lower_squared`: only the rows it could lower
 get a direct distance. A row it cannot lower would keep its value under the direct minimum
-too, so the screen changes the cost, not the values.
+too, so the screen changes the cost, not the values. A refresh screens the same way against
+many centres at once, and first rules centres out of whole groups of rows by the triangle
+inequality through a few early picks (anchors): d(r, c) >= d(c, g) - d(r, g).
 """
 
 from __future__ import annotations
@@ -55,6 +57,16 @@ _WIDEST = 4
 _DIRECT_PAIRS = 4096
 # Pairs (rows x centres) screened at a time by a refresh, so extra memory stays bounded.
 _SCREEN_PAIRS = 1 << 20
+# The triangle-inequality screen of a refresh (Elkan's bound, through anchors): the first
+# _ANCHORS picks are anchors, and a block of at least _ANCHOR_PAIRS (row, centre) pairs is
+# split by each row's nearest anchor g; a centre c goes into a group's product only if
+# d(c, g) - d(r, g) could be below the value of some row r of the group. Clustered and
+# ReLU-like features rule most centres out of most groups. Where the anchors would keep more
+# than _ANCHOR_KEEP of a block's pairs (structureless features), the block is one product,
+# and the anchors wait until the picks have doubled (values fall, and the bound tightens).
+_ANCHORS = 16
+_ANCHOR_PAIRS = 1 << 18
+_ANCHOR_KEEP = 0.75
 
 
 @dataclass(frozen=True)
@@ -193,6 +205,10 @@ class MinDistanceState:
         self._width = 1  # rows a rebuild refreshes, in hot sets
         self._built_at: int | None = None  # the pick count at the last rebuild
         self._slack = 1.0 + space.gamma  # the rounding of a direct distance, squared
+        # each row's nearest anchor (-1: not yet known) and an upper limit of its distance to it
+        self._anchors_from = _ANCHORS  # the pick count from which a refresh tries the anchors
+        self.anchor_group: Tensor | None = None
+        self.anchor_reach: Tensor | None = None
 
     @staticmethod
     def first(
@@ -434,13 +450,22 @@ class MinDistanceState:
         Screens every (row, centre) pair with rigorous lower and upper limits of its squared
         distance; computes directly only the pairs that could be a row's new minimum. A pair
         is ruled out when its lower limit exceeds, beyond the rounding of a direct distance
-        (``space.gamma``), the row's current value or another pair's upper limit.
+        (``space.gamma``), the row's current value or another pair's upper limit. A large
+        block first lets the anchors rule pairs out (:meth:`_lower_by_anchor`).
         """
         space = self.space
-        points, sq = space.points[rows], space.sq_norms[rows]  # (R, D), (R,)
         centers = self.centers[first : self.count]
         center_sq = self.center_sq[first : self.count]
-        lower = lower_squared(space, points, sq, centers * -2.0, center_sq)  # (R, J)
+        anchored = None
+        if self.count >= self._anchors_from and rows.shape[0] * centers.shape[0] >= _ANCHOR_PAIRS:
+            anchored = self._lower_by_anchor(rows, centers, center_sq)
+            if anchored is None:
+                self._anchors_from = 2 * self.count
+        if anchored is None:
+            sq = space.sq_norms[rows]
+            lower = lower_squared(space, space.points[rows], sq, centers * -2.0, center_sq)
+        else:
+            rows, sq, lower = anchored  # (R,), (R,), (R, J)
         lower.masked_fill_(self._unseen(rows, first), float("inf"))
         gap = lower_gap(space, sq[:, None], center_sq[None, :])
         pair_rows, pair_cols = pairs_to_compute(space, lower, gap, self.upper[rows])
@@ -451,6 +476,65 @@ class MinDistanceState:
         lowest = self.upper[rows]  # (R,) a copy
         lowest.scatter_reduce_(0, pair_rows, direct, reduce="amin")
         self.upper[rows] = lowest
+
+    def _lower_by_anchor(
+        self, rows: Tensor, centers: Tensor, center_sq: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor] | None:
+        """:func:`lower_squared` of ``rows`` (R,) against ``centers`` (J, D), +inf on the
+        pairs the anchors rule out (``_ANCHORS``): the rows grouped by nearest anchor, their
+        squared norms and the (R, J) limits; None when the anchors would keep more than
+        ``_ANCHOR_KEEP`` of the pairs.
+
+        Rigorous: a centre c is left out of the group of anchor g only if a lower limit of
+        d(c, g) reaches, for every row r of the group, an upper limit of d(r, g) plus the
+        row's value times (1 + gamma); then d(r, c) >= d(c, g) - d(r, g) is at least that
+        value widened by the rounding of a direct distance, which could not go below it.
+        """
+        space = self.space
+        group, reach = self._nearest_anchor(rows)  # (R,), (R,) float64
+        slack = 1.0 + space.gamma  # the rounding of a direct distance
+        need = (reach + self.upper[rows].to(torch.float64) * slack) * (1.0 + 2.0**-40)
+        group_need = need.new_full((_ANCHORS,), float("-inf"))
+        group_need.scatter_reduce_(0, group, need, reduce="amax")  # (A,)
+        scaled_anchors = self.centers[:_ANCHORS] * -2.0
+        anchor_sq = self.center_sq[:_ANCHORS]
+        apart = lower_squared(space, centers, center_sq, scaled_anchors, anchor_sq)  # (J, A)
+        keep = apart.to(torch.float64).clamp_(min=0.0).sqrt_().T < group_need[:, None]  # (A, J)
+        sizes = torch.bincount(group, minlength=_ANCHORS)  # (A,)
+        if int((keep.sum(dim=1) * sizes).sum()) > _ANCHOR_KEEP * keep.shape[1] * rows.shape[0]:
+            return None
+        rows = rows[torch.argsort(group, stable=True)]
+        points, sq = space.points[rows], space.sq_norms[rows]
+        scaled = centers * -2.0
+        lower = points.new_full((rows.shape[0], centers.shape[0]), float("inf"))
+        begin = 0
+        for anchor, size in enumerate(sizes.tolist()):
+            part = slice(begin, begin + size)
+            begin += size
+            cols = keep[anchor].nonzero().squeeze(1)
+            if size > 0 and cols.shape[0] > 0:
+                block = lower_squared(space, points[part], sq[part], scaled[cols], center_sq[cols])
+                lower[part].index_copy_(1, cols, block)
+        return rows, sq, lower
+
+    def _nearest_anchor(self, rows: Tensor) -> tuple[Tensor, Tensor]:
+        """Each row's nearest anchor (R,) and an upper limit of its distance to it (R,)
+        float64, computed once per row and kept (``anchor_group``, ``anchor_reach``, (N,))."""
+        if self.anchor_group is None:
+            self.anchor_group = torch.full_like(self.seen, -1)
+            self.anchor_reach = self.upper.new_empty(self.upper.shape, dtype=torch.float64)
+        assert self.anchor_reach is not None
+        new = rows[self.anchor_group[rows] < 0]
+        if new.shape[0] > 0:
+            space = self.space
+            sq, anchor_sq = space.sq_norms[new], self.center_sq[:_ANCHORS]
+            scaled_anchors = self.centers[:_ANCHORS] * -2.0
+            limit = lower_squared(space, space.points[new], sq, scaled_anchors, anchor_sq)
+            limit.add_(lower_gap(space, sq[:, None], anchor_sq[None, :]))  # upper limits
+            reach, group = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
+            self.anchor_group[new] = group
+            self.anchor_reach[new] = reach.sqrt_()
+        return self.anchor_group[rows], self.anchor_reach[rows]
 
 
 def pairs_to_compute(
