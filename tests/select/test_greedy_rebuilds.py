@@ -71,54 +71,49 @@ def test_the_width_narrows_again_when_hot_sets_last(monkeypatch):
     assert 2 in widths and widths[-1] == 1  # widened after an instant dry-out, narrowed after
 
 
-def test_anchors_rule_out_most_pairs_on_clustered_features(monkeypatch):
-    # the anchored route above means something only if the anchors leave centres out: on
-    # well-separated clusters from a single start they rule out most (row, centre) pairs
+def anchored_run(monkeypatch, features, budget, **settings):
+    """Lazy greedy from one point, every refresh offered to the anchors (``settings``: module
+    constants to change besides): each offer's (pick count, what the anchors returned), after
+    checking the picks against eager ones."""
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     refresh_route(monkeypatch, "anchored")
-    monkeypatch.setattr(greedy_module, "_ANCHORS", 16)
-    blocks = []
+    for name, value in settings.items():
+        monkeypatch.setattr(greedy_module, name, value)
+    offers = []
     original = greedy_module.MinDistanceState._lower_by_anchor
 
     def recording(self, *args):
         found = original(self, *args)
-        blocks.append(found[2].clone())  # before the unseen pairs are masked in place
+        # the limits copied: the unseen pairs are masked in them in place afterwards
+        offers.append((self.count, None if found is None else found[2].clone()))
         return found
 
     monkeypatch.setattr(greedy_module.MinDistanceState, "_lower_by_anchor", recording)
-    features = clustered(1024, 32, 8, seed=2, spread=0.05)
-    labelled = single_start(features.shape[0], 0)
+    labelled = single_start(features.shape[0], 3)
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
-    lazy = greedy(space, start, labelled, 200, None, lazy=True)
-    eager = greedy(space, start, labelled, 200, None, lazy=False)
+    lazy = greedy(space, start, labelled, budget, None, lazy=True)
+    eager = greedy(space, start, labelled, budget, None, lazy=False)
     assert torch.equal(lazy.picks, eager.picks)
+    return offers
+
+
+def test_anchors_rule_out_most_pairs_on_clustered_features(monkeypatch):
+    # the anchored route above means something only if the anchors leave centres out: on
+    # well-separated clusters from a single start they rule out most (row, centre) pairs
+    features = clustered(1024, 32, 8, seed=2, spread=0.05)
+    offers = anchored_run(monkeypatch, features, 200, _ANCHORS=16)
+    blocks = [block for _, block in offers]
+    assert blocks and all(block is not None for block in blocks)
     ruled_out = sum(int(block.isinf().sum()) for block in blocks)
-    assert blocks and ruled_out > 0.5 * sum(block.numel() for block in blocks)
+    assert ruled_out > 0.5 * sum(block.numel() for block in blocks)
 
 
 def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
     # a block the anchors would barely thin goes to one product, and the anchors are tried
     # again only once the picks have doubled
-    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
-    refresh_route(monkeypatch, "anchored")
-    monkeypatch.setattr(greedy_module, "_ANCHOR_KEEP", 0.0)  # every block keeps too much
-    tries = []
-    original = greedy_module.MinDistanceState._lower_by_anchor
-
-    def recording(self, *args):
-        found = original(self, *args)
-        tries.append((self.count, found))
-        return found
-
-    monkeypatch.setattr(greedy_module.MinDistanceState, "_lower_by_anchor", recording)
     features, _, _ = lazy_inputs("gaussian", torch.float32, seed=4)
-    labelled = single_start(features.shape[0], 3)
-    space = make_workspace(features)
-    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
-    lazy = greedy(space, start, labelled, 120, None, lazy=True)
-    eager = greedy(space, start, labelled, 120, None, lazy=False)
-    assert torch.equal(lazy.picks, eager.picks)
-    counts = [count for count, _ in tries]
-    assert len(counts) >= 2 and all(found is None for _, found in tries)
+    offers = anchored_run(monkeypatch, features, 120, _ANCHOR_KEEP=0.0)  # every block too much
+    counts = [count for count, _ in offers]
+    assert len(counts) >= 2 and all(block is None for _, block in offers)
     assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(counts))
