@@ -46,9 +46,7 @@ from alcore.select.distances import (
     MinDistances,
     ProgressFn,
     Workspace,
-    error_bound,
     exact_to_point_pairs,
-    expanded_squared,
     lower_gap,
     lower_squared,
 )
@@ -364,8 +362,7 @@ class _Beams:
         centers = _on(device, picks)  # (B,)
         center_points, center_sq = space.points[centers], space.sq_norms[centers]
         points, sq = self.hot_points[at], self.hot_sq[at]
-        lower = expanded_squared(points, sq, center_points, center_sq)  # (r, B)
-        lower.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
+        lower = lower_squared(space, points, sq, center_points * -2.0, center_sq)  # (r, B)
         lowers = (lower.T < self.upper[:, at].square()).logical_and_(self.score[:, at] >= 0.0)
         beams, local = lowers.nonzero(as_tuple=True)  # (beam, row) pairs to compute
         if beams.shape[0] > 0:
@@ -394,8 +391,7 @@ class _Beams:
         for start in range(0, self.hot.shape[0], _ROW_CHUNK):
             chunk = slice(start, start + _ROW_CHUNK)
             points, sq = self.hot_points[chunk], self.hot_sq[chunk]  # (R, D), (R,)
-            lower = expanded_squared(points, sq, center_points, center_sq)  # (R, U)
-            lower.sub_(error_bound(space, sq[:, None], center_sq[None, :]))
+            lower = lower_squared(space, points, sq, center_points * -2.0, center_sq)  # (R, U)
             near.append((lower < self.hot_reach[chunk, None]).any(dim=1).nonzero().squeeze(1))
             near[-1] += start
         return torch.cat(near)
@@ -410,12 +406,12 @@ class _Beams:
             return None
         space = self.space
         points, sq = self.hot_points, self.hot_sq
+        scaled = points * -2.0  # the hot rows as the rows they may lower
         near = torch.empty((n_hot, n_hot), dtype=torch.bool, device=self.hot.device)
         step = max(1, _SCREEN_PAIRS // max(n_hot, 1))
         for start in range(0, n_hot, step):
             chunk = slice(start, start + step)
-            lower = expanded_squared(points[chunk], sq[chunk], points, sq)  # (c, H)
-            lower.sub_(error_bound(space, sq[chunk, None], sq[None, :]))
+            lower = lower_squared(space, points[chunk], sq[chunk], scaled, sq)  # (c, H)
             torch.lt(lower, self.hot_reach[None, :], out=near[chunk])
         return near.fill_diagonal_(False).cpu().numpy()
 
