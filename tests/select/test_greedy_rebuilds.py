@@ -73,22 +73,23 @@ def test_the_width_narrows_again_when_hot_sets_last(monkeypatch):
 
 def anchored_run(monkeypatch, features, budget, **settings):
     """Lazy greedy from one point, every refresh offered to the anchors (``settings``: module
-    constants to change besides): each offer's (pick count, what the anchors returned), after
-    checking the picks against eager ones."""
+    constants to change besides): each offer's (pick count, pairs offered, pairs the groups
+    kept or None when the anchors declined), after checking the picks against eager ones."""
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     refresh_route(monkeypatch, "anchored")
     for name, value in settings.items():
         monkeypatch.setattr(greedy_module, name, value)
     offers = []
-    original = greedy_module.MinDistanceState._lower_by_anchor
+    original = greedy_module.MinDistanceState._anchor_groups
 
-    def recording(self, *args):
-        found = original(self, *args)
-        # the limits copied: the unseen pairs are masked in them in place afterwards
-        offers.append((self.count, None if found is None else found[2].clone()))
-        return found
+    def recording(self, rows, first):
+        groups = original(self, rows, first)
+        offered = rows.shape[0] * (self.count - first)
+        kept = None if groups is None else sum(len(m) * len(p) for m, p in groups)
+        offers.append((self.count, offered, kept))
+        return groups
 
-    monkeypatch.setattr(greedy_module.MinDistanceState, "_lower_by_anchor", recording)
+    monkeypatch.setattr(greedy_module.MinDistanceState, "_anchor_groups", recording)
     labelled = single_start(features.shape[0], 3)
     space = make_workspace(features)
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
@@ -103,10 +104,8 @@ def test_anchors_rule_out_most_pairs_on_clustered_features(monkeypatch):
     # well-separated clusters from a single start they rule out most (row, centre) pairs
     features = clustered(1024, 32, 8, seed=2, spread=0.05)
     offers = anchored_run(monkeypatch, features, 200, _ANCHORS=16)
-    blocks = [block for _, block in offers]
-    assert blocks and all(block is not None for block in blocks)
-    ruled_out = sum(int(block.isinf().sum()) for block in blocks)
-    assert ruled_out > 0.5 * sum(block.numel() for block in blocks)
+    assert offers and all(kept is not None for _, _, kept in offers)
+    assert sum(kept for _, _, kept in offers) < 0.5 * sum(offered for _, offered, _ in offers)
 
 
 def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
@@ -114,6 +113,6 @@ def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
     # again only once the picks have doubled
     features, _, _ = lazy_inputs("gaussian", torch.float32, seed=4)
     offers = anchored_run(monkeypatch, features, 120, _ANCHOR_KEEP=0.0)  # every block too much
-    counts = [count for count, _ in offers]
-    assert len(counts) >= 2 and all(block is None for _, block in offers)
+    counts = [count for count, _, _ in offers]
+    assert len(counts) >= 2 and all(kept is None for _, _, kept in offers)
     assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(counts))

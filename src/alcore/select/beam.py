@@ -367,7 +367,9 @@ class _Beams:
         beams, local = lowers.nonzero(as_tuple=True)  # (beam, row) pairs to compute
         if beams.shape[0] > 0:
             rows = at[local]
-            distance = exact_to_point_pairs(space, self.hot[rows], centers[beams])
+            distance = exact_to_point_pairs(
+                space.points, self.hot[rows], space.points, centers[beams]
+            )
             lowered = torch.minimum(self.upper[beams, rows], distance)
             self.upper[beams, rows] = lowered
             weight = None if self.hot_weight is None else self.hot_weight[rows]
@@ -486,7 +488,9 @@ class _Beams:
                 beam_gap = gap if every else gap[mine]
                 pair_rows, pair_cols = pairs_to_compute(space, beam_lower, beam_gap, current)
                 if pair_rows.shape[0] > 0:
-                    direct = exact_to_point_pairs(space, beam_rows[pair_rows], centers[pair_cols])
+                    direct = exact_to_point_pairs(
+                        space.points, beam_rows[pair_rows], space.points, centers[pair_cols]
+                    )
                     current.scatter_reduce_(0, pair_rows, direct, reduce="amin")
                     upper[beam, beam_rows] = current
         seen[:, hot] = t

@@ -244,19 +244,25 @@ def exact_to_point(points: Tensor, center: Tensor) -> Tensor:
     return exact_to_points(points, center).squeeze(1)
 
 
-def exact_to_point_pairs(space: Workspace, rows: Tensor, centers: Tensor) -> Tensor:
-    """Direct distances ``|points[rows[p]] - points[centers[p]]|``: (P,), (P,) -> (P,).
+def exact_to_point_pairs(
+    left: Tensor, left_rows: Tensor, right: Tensor, right_rows: Tensor, right_scale: float = 1.0
+) -> Tensor:
+    """Direct distances ``|left[left_rows[p]] - right_scale * right[right_rows[p]]|``:
+    (A, D), (P,), (B, D), (P,) -> (P,).
 
-    The same values as :func:`exact_to_point` gives each pair (one batched ``cdist``: its
-    per-pair sum does not depend on the shapes), in chunks of O(chunk) extra memory.
+    right_scale: a power of two (exact), so that ``right`` may hold scaled centres. The same
+    values as :func:`exact_to_point` gives each pair (one batched ``cdist``: its per-pair
+    sum does not depend on the shapes), in chunks of O(chunk) extra memory.
     """
-    out = space.points.new_empty(rows.shape[0])
-    step = chunk_rows(space.points.shape[1]) // 2  # two gathered operands per pair
-    for start in range(0, rows.shape[0], max(step, 1)):
-        stop = min(start + max(step, 1), rows.shape[0])
-        left = space.points.index_select(0, rows[start:stop])[:, None, :]  # (p, 1, D)
-        right = space.points.index_select(0, centers[start:stop])[:, None, :]
-        out[start:stop] = exact_to_points(left, right).view(-1)  # batched: (p, 1, 1)
+    out = left.new_empty(left_rows.shape[0])
+    step = max(chunk_rows(left.shape[1]) // 2, 1)  # two gathered operands per pair
+    for start in range(0, left_rows.shape[0], step):
+        stop = min(start + step, left_rows.shape[0])
+        points = left.index_select(0, left_rows[start:stop])[:, None, :]  # (p, 1, D)
+        centers = right.index_select(0, right_rows[start:stop])
+        if right_scale != 1.0:
+            centers.mul_(right_scale)
+        out[start:stop] = exact_to_points(points, centers[:, None, :]).view(-1)  # (p, 1, 1)
     return out
 
 

@@ -195,10 +195,11 @@ class MinDistanceState:
         self.picks = picks
         self.count = count
         capacity = picks.shape[0] if lazy else 0
-        self.centers = space.points.new_empty((capacity, space.points.shape[1]))
+        # the picks' features times -2 (exact), and their squared norms, for the screens
+        self.scaled_centers = space.points.new_empty((capacity, space.points.shape[1]))
         self.center_sq = space.sq_norms.new_empty(capacity)
         if lazy and count > 0:
-            self.centers[:count] = space.points[picks[:count]]
+            torch.mul(space.points[picks[:count]], -2.0, out=self.scaled_centers[:count])
             self.center_sq[:count] = space.sq_norms[picks[:count]]
         self._hot: _Hot | None = None
         self._pending: list[int] = []  # picks taken since the last flush, in order
@@ -341,7 +342,8 @@ class MinDistanceState:
             floor = torch.maximum(floor, kept)
         values = self.upper[rows]  # a copy; every row available, so >= 0
         bound = self._bound(values)
-        self._hot = self._hot_of(rows, self.space.points[rows], values, weight, bound, floor.item())
+        points = self.space.points.index_select(0, rows)
+        self._hot = self._hot_of(rows, points, values, weight, bound, floor.item())
         return self._hot
 
     def _adapt_width(self) -> None:
@@ -390,7 +392,11 @@ class MinDistanceState:
             self.picks[first : self.count] = taken
             self.available[taken] = False
             if self.lazy:
-                self.centers[first : self.count] = self.space.points[taken]
+                torch.mul(
+                    self.space.points.index_select(0, taken),
+                    -2.0,
+                    out=self.scaled_centers[first : self.count],
+                )
                 self.center_sq[first : self.count] = self.space.sq_norms[taken]
             self._pending.clear()
         hot = self._hot
@@ -433,57 +439,70 @@ class MinDistanceState:
                 self._refresh_screened(members[start : start + step], first)
         self.seen[rows] = self.count
 
-    def _unseen(self, rows: Tensor, first: int) -> Tensor:
-        """(R, J) True where pick ``first + j`` is one row r has already seen."""
-        picks = torch.arange(first, self.count, device=rows.device)
-        return picks[None, :] < self.seen[rows, None]
-
     def _refresh_directly(self, rows: Tensor, first: int) -> None:
         """Lower ``upper[rows]`` with direct distances to the picks ``first:count``."""
-        direct = exact_to_points(self.space.points[rows], self.centers[first : self.count])
-        direct.masked_fill_(self._unseen(rows, first), float("inf"))
+        centers = self.space.points.index_select(0, self.picks[first : self.count])
+        direct = exact_to_points(self.space.points.index_select(0, rows), centers)  # (R, J)
+        picks = torch.arange(first, self.count, device=rows.device)
+        direct.masked_fill_(picks[None, :] < self.seen[rows, None], float("inf"))  # seen
         self.upper[rows] = torch.minimum(self.upper[rows], direct.min(dim=1).values)
 
     def _refresh_screened(self, rows: Tensor, first: int) -> None:
         """Lower ``upper[rows]`` with the picks ``first:count``, each row's unseen ones.
 
-        Screens every (row, centre) pair with rigorous lower and upper limits of its squared
-        distance; computes directly only the pairs that could be a row's new minimum. A pair
-        is ruled out when its lower limit exceeds, beyond the rounding of a direct distance
-        (``space.gamma``), the row's current value or another pair's upper limit. A large
-        block first lets the anchors rule pairs out (:meth:`_lower_by_anchor`).
+        A large block first lets the anchors split it into groups of rows, each screened
+        against only the centres it could be near (:meth:`_anchor_groups`); every block or
+        group is screened and lowered by :meth:`_lower_group`.
+        """
+        if (
+            self.count >= self._anchors_from
+            and rows.shape[0] * (self.count - first) >= _ANCHOR_PAIRS
+        ):
+            groups = self._anchor_groups(rows, first)
+            if groups is not None:
+                for members, picks in groups:
+                    self._lower_group(members, first, picks)
+                return
+            self._anchors_from = 2 * self.count
+        self._lower_group(rows, first, None)
+
+    def _lower_group(self, rows: Tensor, first: int, picks: Tensor | None) -> None:
+        """Lower ``upper[rows]`` (R,) with the pick numbers ``picks`` (J,) (None: all of
+        ``first:count``), each row's unseen ones.
+
+        Screens every pair with rigorous lower and upper limits of its squared distance; a
+        pair is ruled out when its lower limit exceeds, beyond the rounding of a direct
+        distance (``space.gamma``), the row's current value or another pair's upper limit
+        (:func:`pairs_to_compute`), and so is a pick the row has already seen. The pairs
+        left get direct distances, from the rows and centres the screen gathered.
         """
         space = self.space
-        centers = self.centers[first : self.count]
-        center_sq = self.center_sq[first : self.count]
-        anchored = None
-        if self.count >= self._anchors_from and rows.shape[0] * centers.shape[0] >= _ANCHOR_PAIRS:
-            anchored = self._lower_by_anchor(rows, centers, center_sq)
-            if anchored is None:
-                self._anchors_from = 2 * self.count
-        if anchored is None:
-            sq = space.sq_norms[rows]
-            lower = lower_squared(space, space.points[rows], sq, centers * -2.0, center_sq)
+        if picks is None:
+            picks = torch.arange(first, self.count, device=rows.device)
+            scaled = self.scaled_centers[first : self.count]
+            center_sq = self.center_sq[first : self.count]
         else:
-            rows, sq, lower = anchored  # (R,), (R,), (R, J)
-        lower.masked_fill_(self._unseen(rows, first), float("inf"))
+            scaled = self.scaled_centers.index_select(0, picks)
+            center_sq = self.center_sq.index_select(0, picks)
+        sq = space.sq_norms.index_select(0, rows)
+        points = space.points.index_select(0, rows)
+        lower = lower_squared(space, points, sq, scaled, center_sq)  # (R, J)
+        seen = self.seen.index_select(0, rows)
+        lower.masked_fill_(picks[None, :] < seen[:, None], float("inf"))
         gap = lower_gap(space, sq[:, None], center_sq[None, :])
-        pair_rows, pair_cols = pairs_to_compute(space, lower, gap, self.upper[rows])
+        current = self.upper.index_select(0, rows)
+        pair_rows, pair_cols = pairs_to_compute(space, lower, gap, current)
         if pair_rows.shape[0] == 0:
             return
-        center_rows = self.picks[pair_cols + first]
-        direct = exact_to_point_pairs(space, rows[pair_rows], center_rows)  # (P,)
-        lowest = self.upper[rows]  # (R,) a copy
-        lowest.scatter_reduce_(0, pair_rows, direct, reduce="amin")
-        self.upper[rows] = lowest
+        # -2c times -1/2 is c again, exactly: the same direct distances as from the pool
+        direct = exact_to_point_pairs(points, pair_rows, scaled, pair_cols, -0.5)  # (P,)
+        current.scatter_reduce_(0, pair_rows, direct, reduce="amin")
+        self.upper.index_copy_(0, rows, current)
 
-    def _lower_by_anchor(
-        self, rows: Tensor, centers: Tensor, center_sq: Tensor
-    ) -> tuple[Tensor, Tensor, Tensor] | None:
-        """:func:`lower_squared` of ``rows`` (R,) against ``centers`` (J, D), +inf on the
-        pairs the anchors rule out (``_ANCHORS``): the rows grouped by nearest anchor, their
-        squared norms and the (R, J) limits; None when the anchors would keep more than
-        ``_ANCHOR_KEEP`` of the pairs.
+    def _anchor_groups(self, rows: Tensor, first: int) -> list[tuple[Tensor, Tensor]] | None:
+        """``rows`` (R,) split by nearest anchor (``_ANCHORS``), each group with the picks
+        ``first:count`` that could lower one of its rows, as (pool rows, pick numbers)
+        pairs; None when the groups would keep more than ``_ANCHOR_KEEP`` of the pairs.
 
         Rigorous: a centre c is left out of the group of anchor g only if a lower limit of
         d(c, g) reaches, for every row r of the group, an upper limit of d(r, g) plus the
@@ -496,26 +515,28 @@ class MinDistanceState:
         need = (reach + self.upper[rows].to(torch.float64) * slack) * (1.0 + 2.0**-40)
         group_need = need.new_full((_ANCHORS,), float("-inf"))
         group_need.scatter_reduce_(0, group, need, reduce="amax")  # (A,)
-        scaled_anchors = self.centers[:_ANCHORS] * -2.0
-        anchor_sq = self.center_sq[:_ANCHORS]
-        apart = lower_squared(space, centers, center_sq, scaled_anchors, anchor_sq)  # (J, A)
-        keep = apart.to(torch.float64).clamp_(min=0.0).sqrt_().T < group_need[:, None]  # (A, J)
+        anchors = self.picks[:_ANCHORS]
+        apart = lower_squared(
+            space,
+            space.points.index_select(0, anchors),
+            space.sq_norms.index_select(0, anchors),
+            self.scaled_centers[first : self.count],
+            self.center_sq[first : self.count],
+        )  # (A, J)
+        keep = apart.to(torch.float64).clamp_(min=0.0).sqrt_() < group_need[:, None]  # (A, J)
         sizes = torch.bincount(group, minlength=_ANCHORS)  # (A,)
         if int((keep.sum(dim=1) * sizes).sum()) > _ANCHOR_KEEP * keep.shape[1] * rows.shape[0]:
             return None
-        rows = rows[torch.argsort(group, stable=True)]
-        points, sq = space.points[rows], space.sq_norms[rows]
-        scaled = centers * -2.0
-        lower = points.new_full((rows.shape[0], centers.shape[0]), float("inf"))
+        order = torch.argsort(group, stable=True)
+        groups = []
         begin = 0
         for anchor, size in enumerate(sizes.tolist()):
-            part = slice(begin, begin + size)
+            members = order[begin : begin + size]
             begin += size
-            cols = keep[anchor].nonzero().squeeze(1)
-            if size > 0 and cols.shape[0] > 0:
-                block = lower_squared(space, points[part], sq[part], scaled[cols], center_sq[cols])
-                lower[part].index_copy_(1, cols, block)
-        return rows, sq, lower
+            picks = keep[anchor].nonzero().squeeze(1) + first
+            if size > 0 and picks.shape[0] > 0:
+                groups.append((rows[members], picks))
+        return groups
 
     def _nearest_anchor(self, rows: Tensor) -> tuple[Tensor, Tensor]:
         """Each row's nearest anchor (R,) and an upper limit of its distance to it (R,)
@@ -528,8 +549,9 @@ class MinDistanceState:
         if new.shape[0] > 0:
             space = self.space
             sq, anchor_sq = space.sq_norms[new], self.center_sq[:_ANCHORS]
-            scaled_anchors = self.centers[:_ANCHORS] * -2.0
-            limit = lower_squared(space, space.points[new], sq, scaled_anchors, anchor_sq)
+            scaled_anchors = self.scaled_centers[:_ANCHORS]
+            points = space.points.index_select(0, new)
+            limit = lower_squared(space, points, sq, scaled_anchors, anchor_sq)
             limit.add_(lower_gap(space, sq[:, None], anchor_sq[None, :]))  # upper limits
             reach, group = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
             self.anchor_group[new] = group
