@@ -47,7 +47,6 @@ from alcore.select.distances import (
     ProgressFn,
     Workspace,
     exact_to_point_pairs,
-    lower_gap,
     lower_squared,
 )
 from alcore.select.greedy import MinDistanceState, pairs_to_compute
@@ -465,6 +464,7 @@ class _Beams:
         steps = torch.arange(t, device=hot.device).expand(n_beams, t)
         picked.scatter_(1, inverse, steps)
         scaled, center_sq = space.points[centers] * -2.0, space.sq_norms[centers]
+        largest = float(center_sq.max())
         local = needed.nonzero().squeeze(1)  # hot positions some beam must refresh
         step = max(1, _SCREEN_PAIRS // max(n_centers, space.points.shape[1]))
         for begin in range(0, local.shape[0], step):
@@ -472,7 +472,6 @@ class _Beams:
             rows = hot[part]
             sq = space.sq_norms[rows]
             lower = lower_squared(space, space.points[rows], sq, scaled, center_sq)  # (R, C)
-            gap = lower_gap(space, sq[:, None], center_sq[None, :])
             for beam in range(n_beams):
                 mine = stale[beam, part].nonzero().squeeze(1)
                 if mine.shape[0] == 0:
@@ -485,8 +484,10 @@ class _Beams:
                 else:
                     beam_lower = lower[mine].masked_fill_(seen_here, float("inf"))
                 current = upper[beam, beam_rows]
-                beam_gap = gap if every else gap[mine]
-                pair_rows, pair_cols = pairs_to_compute(space, beam_lower, beam_gap, current)
+                beam_sq = sq if every else sq[mine]
+                pair_rows, pair_cols = pairs_to_compute(
+                    space, beam_lower, beam_sq, largest, current
+                )
                 if pair_rows.shape[0] > 0:
                     direct = exact_to_point_pairs(
                         space.points, beam_rows[pair_rows], space.points, centers[pair_cols]

@@ -491,7 +491,7 @@ def _tile_min(
         pairs.append(_float64_candidates(space, row_start, block, ambiguous, earlier, slack))
     pair_rows = torch.cat([r for r, _ in pairs])
     pair_cols = torch.cat([c for _, c in pairs])
-    direct = exact_pairs64_at(space, pair_rows + row_start, block.cols[pair_cols])  # (P,)
+    direct = exact_pairs64(space.points, pair_rows + row_start, block.points64, pair_cols)  # (P,)
     best = direct.new_full((n_rows,), float("inf"))
     best.scatter_reduce_(0, pair_rows, direct, reduce="amin")
     wins = direct == best[pair_rows]  # (P,) the pairs attaining their row's minimum
@@ -561,12 +561,20 @@ def _float64_candidates(
 
 def exact_pairs64_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
     """Direct float64 distances ``|points[rows[p]] - points[cols[p]]|``: (P,), (P,) -> (P,)
-    float64, in chunks (extra memory O(chunk) however many pairs there are)."""
-    out = torch.empty(rows.shape[0], dtype=torch.float64, device=space.points.device)
-    step = chunk_rows(space.points.shape[1]) // 2  # float64 chunks of the same size in bytes
-    for start in range(0, rows.shape[0], max(step, 1)):
-        stop = min(start + max(step, 1), rows.shape[0])
-        diff = space.points.index_select(0, rows[start:stop]).to(torch.float64)  # (p, D)
-        diff.sub_(space.points.index_select(0, cols[start:stop]).to(torch.float64))
+    float64 (:func:`exact_pairs64`)."""
+    return exact_pairs64(space.points, rows, space.points, cols)
+
+
+def exact_pairs64(left: Tensor, left_rows: Tensor, right: Tensor, right_rows: Tensor) -> Tensor:
+    """Direct float64 distances ``|left[left_rows[p]] - right[right_rows[p]]|``: (A, D), (P,),
+    (B, D), (P,) -> (P,) float64, in chunks (extra memory O(chunk) however many pairs there
+    are). Either operand may be float64 already (a centre block's copy): the differences
+    are the same, each exact in float64."""
+    out = torch.empty(left_rows.shape[0], dtype=torch.float64, device=left.device)
+    step = max(chunk_rows(left.shape[1]) // 2, 1)  # float64 chunks of the same size in bytes
+    for start in range(0, left_rows.shape[0], step):
+        stop = min(start + step, left_rows.shape[0])
+        diff = left.index_select(0, left_rows[start:stop]).to(torch.float64)  # (p, D)
+        diff.sub_(right.index_select(0, right_rows[start:stop]))
         out[start:stop] = torch.linalg.vector_norm(diff, dim=1)
     return out

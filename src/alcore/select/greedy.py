@@ -489,9 +489,9 @@ class MinDistanceState:
         lower = lower_squared(space, points, sq, scaled, center_sq)  # (R, J)
         seen = self.seen.index_select(0, rows)
         lower.masked_fill_(picks[None, :] < seen[:, None], float("inf"))
-        gap = lower_gap(space, sq[:, None], center_sq[None, :])
         current = self.upper.index_select(0, rows)
-        pair_rows, pair_cols = pairs_to_compute(space, lower, gap, current)
+        largest = float(center_sq.max())
+        pair_rows, pair_cols = pairs_to_compute(space, lower, sq, largest, current)
         if pair_rows.shape[0] == 0:
             return
         # -2c times -1/2 is c again, exactly: the same direct distances as from the pool
@@ -560,22 +560,25 @@ class MinDistanceState:
 
 
 def pairs_to_compute(
-    space: Workspace, lower: Tensor, gap: Tensor, current: Tensor
+    space: Workspace, lower: Tensor, sq: Tensor, largest_center_sq: float, current: Tensor
 ) -> tuple[Tensor, Tensor]:
     """The (row, column) pairs of a screened block that could hold a row's new minimum.
 
     lower: (R, J) rigorous lower limits of the squared distances (:func:`lower_squared`),
-    ``inf`` where a pair does not count; gap: (R, J) what makes them upper limits
-    (:func:`lower_gap`); current: (R,) each row's value so far (a direct distance). A pair
-    is ruled out when its lower limit exceeds, beyond the rounding of a direct distance
-    (``space.gamma``), the row's current value or another pair's upper limit. Returns (P,)
-    rows and (P,) columns.
+    ``inf`` where a pair does not count; sq: (R,) the rows' squared norms; largest_center_sq:
+    the largest squared norm of the block's centres; current: (R,) each row's value so far
+    (a direct distance). A pair is ruled out when its lower limit exceeds, beyond the
+    rounding of a direct distance (``space.gamma``), the row's current value or an upper
+    limit of the row's lowest pair: that pair's lower limit plus :func:`lower_gap` for the
+    largest centre norm (so no (R, J) gap is ever formed). Returns (P,) rows and (P,) columns.
     """
     slack = 1.0 + space.gamma
-    lowest_upper = (lower + gap).min(dim=1).values.to(torch.float64)  # (R,)
-    bound = torch.minimum(current.to(torch.float64).square(), lowest_upper * slack) * slack
-    # compared in the working dtype: the bound rounded up, so that no candidate is lost
-    rounded = bound.to(lower.dtype)
-    above = torch.nextafter(rounded, lower.new_tensor(float("inf")))
-    rounded = torch.where(rounded.to(torch.float64) < bound, above, rounded)
+    lowest = lower.amin(dim=1).to(torch.float64)  # (R,) inf where no pair counts
+    upper = lowest.add_(lower_gap(space, sq.to(torch.float64), largest_center_sq))
+    # never squared in place: the cast returns ``current`` itself when it is float64
+    bound = torch.minimum(current.to(torch.float64).square(), upper.mul_(slack)).mul_(slack)
+    # compared in the working dtype: the bound rounded up (it is >= 0), so that no candidate
+    # is lost: widened by 2^-22 against the relative rounding to float32, and by the smallest
+    # normal float32 against the absolute rounding among subnormals
+    rounded = bound.mul_(1.0 + 2.0**-22).add_(2.0**-126).to(lower.dtype)
     return at_most(lower, rounded)
