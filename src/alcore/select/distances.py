@@ -222,9 +222,23 @@ def lower_squared(
     instead of :func:`expanded_squared`'s ``gamma_(D+1) (|x|^2 + |c|^2 + 2 |x||c|)``. The
     value plus :func:`lower_gap` is an upper limit.
     """
-    keep = 1.0 - space.lower_gamma
     lower = torch.mm(points, scaled_centers.T)  # (R, B) -2 x.c
-    return lower.add_(sq[:, None] * keep).add_(center_sq[None, :] * keep)
+    return lower.add_(kept_norms(space, sq)[:, None]).add_(kept_norms(space, center_sq)[None, :])
+
+
+def lower_squared_to_one(
+    space: Workspace, points: Tensor, kept_sq: Tensor, scaled_center: Tensor, center_sq: Tensor
+) -> Tensor:
+    """:func:`lower_squared` against one centre, with the rows' :func:`kept_norms` at hand:
+    (R, D), (R,), (D,), (1,) -> (R,)."""
+    lower = torch.mv(points, scaled_center)  # (R,) -2 x.c
+    return lower.add_(kept_sq).add_(kept_norms(space, center_sq))
+
+
+def kept_norms(space: Workspace, sq: Tensor) -> Tensor:
+    """Squared norms as :func:`lower_squared` adds them: ``(1 - g) |x|^2``, rounded to their
+    dtype (a new tensor)."""
+    return sq * (1.0 - space.lower_gamma)
 
 
 def lower_gap(space: Workspace, sq: Tensor, center_sq: Tensor | float) -> Tensor:

@@ -38,8 +38,10 @@ from alcore.select.distances import (
     exact_to_point,
     exact_to_point_pairs,
     exact_to_points,
+    kept_norms,
     lower_gap,
     lower_squared,
+    lower_squared_to_one,
 )
 
 # Rows a lazy greedy search keeps up to date at every pick, rebuilt when they run dry (the
@@ -74,10 +76,11 @@ class _Hot:
     """The rows :class:`MinDistanceState` keeps up to date at every pick, in dense buffers.
 
     rows: (H,) ascending pool indices; row_list: the same as Python ints. points: (H, D)
-    their features (a gathered copy; the pool itself when every row is hot); sq: (H,) their
-    squared norms. values: (H,) their min distances, up to date, and -1 where a row is no
-    candidate (picked since the build; labelled, when every row is hot): a minimum with a
-    distance keeps -1, so such a row never scores. weight: (H,) the score weight, 1 where
+    their features (a gathered copy; the pool itself when every row is hot); kept_sq: (H,)
+    their squared norms as the screen adds them (:func:`kept_norms`). values: (H,) their
+    min distances, up to date, and -1 where a row is no candidate (picked since the build;
+    labelled, when every row is hot): a minimum with a distance keeps -1, so such a row
+    never scores. weight: (H,) the score weight, 1 where
     ``values`` is -1 (so the score is -1 there too), or None for ``values`` itself. score:
     (H,) a buffer for ``values * weight``. bound: (H,) float64, how far a row's squared
     distance to a new centre may reach and still lower its value (the value squared, widened
@@ -89,7 +92,7 @@ class _Hot:
     rows: Tensor
     row_list: list[int]
     points: Tensor
-    sq: Tensor
+    kept_sq: Tensor
     values: Tensor
     weight: Tensor | None
     score: Tensor
@@ -292,7 +295,7 @@ class MinDistanceState:
         others get the direct distance.
         """
         space = self.space
-        lower = lower_squared(space, hot.points, hot.sq, center * -2.0, center_sq).view(-1)
+        lower = lower_squared_to_one(space, hot.points, hot.kept_sq, center[0] * -2.0, center_sq)
         assert hot.bound is not None
         rows = (lower <= hot.bound).nonzero().squeeze(1)  # compared in float64
         if rows.shape[0] == 0:
@@ -373,9 +376,11 @@ class MinDistanceState:
             hot_weight = weight[rows].masked_fill_(values < 0.0, 1.0)  # a copy: -1 scores -1
             score = torch.empty(rows.shape[0], dtype=torch.result_type(values, weight),
                                 device=values.device)  # fmt: skip
-        sq = self.space.sq_norms if points is self.space.points else self.space.sq_norms[rows]
+        space = self.space
+        sq = space.sq_norms if points is space.points else space.sq_norms.index_select(0, rows)
+        kept_sq = kept_norms(space, sq)
         return _Hot(
-            rows, rows.tolist(), points, sq, values, hot_weight, score, bound, floor, weight
+            rows, rows.tolist(), points, kept_sq, values, hot_weight, score, bound, floor, weight
         )
 
     def _drop_hot(self) -> None:
