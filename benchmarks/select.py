@@ -30,7 +30,8 @@ memory and the longest wait between two progress callbacks.
 ``--peers`` times alcore's greedy against a plain torch loop (one ``addmv`` a pick), fpsample
 and torch-quickfps (``pip install -e '.[bench]'``; one that does not import is skipped with a
 line saying why) on the same data in one process, from the labelled set and from a single
-start point, with the float64 gap where a peer's picks first part from alcore's.
+start point, with the float64 gap where a peer's picks first part from alcore's; alcore's
+time is the median of ``--repeats`` calls, each peer's one call.
 ``--contention`` runs one greedy call with one thread and with torch's default count, on the
 machine as it is and beside ``--busy`` processes spinning in pure Python (docs/engine.md).
 """
@@ -647,9 +648,11 @@ def _timed_cpu(run: Callable[[], torch.Tensor]) -> tuple[float, float, torch.Ten
 
 
 def peer_rows(
-    dims: list[int], data: list[str], n: int | None, budget: int | None
+    dims: list[int], data: list[str], n: int | None, budget: int | None, repeats: int = 1
 ) -> list[dict[str, object]]:
-    """alcore's greedy against each peer on the same data, labelled and single start."""
+    """alcore's greedy against each peer on the same data, labelled and single start:
+    alcore's call the median (by wall time) of ``repeats``, each peer's one call (the
+    slowest take minutes)."""
     peers, skipped = load_peers()
     for line in skipped:
         print(f"# {line}", flush=True)
@@ -668,7 +671,9 @@ def peer_rows(
             ):
                 mask = torch.zeros(case_n, dtype=torch.bool)
                 mask[start] = True
-                wall, cpu, ours = _timed_cpu(partial(coreset, features, mask, case_budget))
+                runs = [_timed_cpu(partial(coreset, features, mask, case_budget))
+                        for _ in range(repeats)]  # fmt: skip
+                wall, cpu, ours = sorted(runs, key=lambda run: run[0])[(repeats - 1) // 2]
                 head = {"data": kind, "D": dim, "N": case_n, "b": case_budget}
                 head["start"] = start_name
                 rows.append(_peer_row(head, "alcore greedy", (wall, cpu), None, ""))
@@ -812,7 +817,8 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=3, help="--contention: spinning processes")
     parser.add_argument(
         "--repeats", type=int,
-        help="runs of each of alcore's methods, median (default 1; --contention: 3)",
+        help="runs of each of alcore's methods, median (default 1; --contention: 3; "
+        "--peers: alcore's greedy only)",
     )  # fmt: skip
     parser.add_argument(
         "--memory", action="store_true",
@@ -847,7 +853,8 @@ def main() -> None:
         rows = memory_rows(device)
     elif args.peers:
         data = list(PEER_DATA) if args.data == DEFAULT_DATA else args.data.split(",")
-        rows = peer_rows([int(d) for d in args.dims.split(",")], data, args.n, args.budget)
+        dims = [int(d) for d in args.dims.split(",")]
+        rows = peer_rows(dims, data, args.n, args.budget, args.repeats or 1)
     elif args.contention:
         kind = "clustered" if args.data == DEFAULT_DATA else args.data.split(",")[0]
         case = Case(kind, args.n or 50_000, args.budget or 2_000, int(args.dims.split(",")[0]))
