@@ -464,7 +464,6 @@ class _Beams:
         steps = torch.arange(t, device=hot.device).expand(n_beams, t)
         picked.scatter_(1, inverse, steps)
         scaled, center_sq = space.points[centers] * -2.0, space.sq_norms[centers]
-        largest = float(center_sq.max())
         local = needed.nonzero().squeeze(1)  # hot positions some beam must refresh
         step = max(1, _SCREEN_PAIRS // max(n_centers, space.points.shape[1]))
         for begin in range(0, local.shape[0], step):
@@ -486,7 +485,7 @@ class _Beams:
                 current = upper[beam, beam_rows]
                 beam_sq = sq if every else sq[mine]
                 pair_rows, pair_cols = pairs_to_compute(
-                    space, beam_lower, beam_sq, largest, current
+                    space, beam_lower, beam_sq, center_sq, current
                 )
                 if pair_rows.shape[0] > 0:
                     direct = exact_to_point_pairs(

@@ -495,8 +495,7 @@ class MinDistanceState:
         seen = self.seen.index_select(0, rows)
         lower.masked_fill_(picks[None, :] < seen[:, None], float("inf"))
         current = self.upper.index_select(0, rows)
-        largest = float(center_sq.max())
-        pair_rows, pair_cols = pairs_to_compute(space, lower, sq, largest, current)
+        pair_rows, pair_cols = pairs_to_compute(space, lower, sq, center_sq, current)
         if pair_rows.shape[0] == 0:
             return
         # -2c times -1/2 is c again, exactly: the same direct distances as from the pool
@@ -565,21 +564,21 @@ class MinDistanceState:
 
 
 def pairs_to_compute(
-    space: Workspace, lower: Tensor, sq: Tensor, largest_center_sq: float, current: Tensor
+    space: Workspace, lower: Tensor, sq: Tensor, center_sq: Tensor, current: Tensor
 ) -> tuple[Tensor, Tensor]:
     """The (row, column) pairs of a screened block that could hold a row's new minimum.
 
     lower: (R, J) rigorous lower limits of the squared distances (:func:`lower_squared`),
-    ``inf`` where a pair does not count; sq: (R,) the rows' squared norms; largest_center_sq:
-    the largest squared norm of the block's centres; current: (R,) each row's value so far
-    (a direct distance). A pair is ruled out when its lower limit exceeds, beyond the
-    rounding of a direct distance (``space.gamma``), the row's current value or an upper
-    limit of the row's lowest pair: that pair's lower limit plus :func:`lower_gap` for the
-    largest centre norm (so no (R, J) gap is ever formed). Returns (P,) rows and (P,) columns.
+    ``inf`` where a pair does not count; sq: (R,) the rows' squared norms; center_sq: (J,)
+    the centres'; current: (R,) each row's value so far (a direct distance). A pair is ruled
+    out when its lower limit exceeds, beyond the rounding of a direct distance
+    (``space.gamma``), the row's current value or an upper limit of the row's lowest pair
+    (that pair's lower limit plus its :func:`lower_gap`). Returns (P,) rows and (P,) columns.
     """
     slack = 1.0 + space.gamma
-    lowest = lower.amin(dim=1).to(torch.float64)  # (R,) inf where no pair counts
-    upper = lowest.add_(lower_gap(space, sq.to(torch.float64), largest_center_sq))
+    lowest, at = lower.min(dim=1)  # (R,) inf where no pair counts
+    gap = lower_gap(space, sq.to(torch.float64), center_sq.index_select(0, at).to(torch.float64))
+    upper = lowest.to(torch.float64).add_(gap)
     # never squared in place: the cast returns ``current`` itself when it is float64
     bound = torch.minimum(current.to(torch.float64).square(), upper.mul_(slack)).mul_(slack)
     # compared in the working dtype: the bound rounded up (it is >= 0), so that no candidate
