@@ -13,6 +13,10 @@ from alcore.select.distances import (
     exact_pairs64_at,
     expanded_squared,
     in_feature_units,
+    kept_norms,
+    lower_gap,
+    lower_squared,
+    lower_squared_to_one,
     make_workspace,
 )
 
@@ -217,3 +221,36 @@ def test_at_most_finds_what_a_comparison_and_nonzero_find():
             assert rows.dtype == cols.dtype == torch.int64
             assert torch.equal(rows, expect[0]) and torch.equal(cols, expect[1])
             assert (rows == 7).sum() == tile.shape[1]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["gaussian", "far clusters", "vgg-like", "copies"])
+def test_screen_limits_hold_every_squared_distance(kind, dtype):
+    # the screens' only promise: lower <= |x - c|^2 <= lower + gap, for the matrix form and
+    # the one-centre form a pick uses, against float64 differences (exact up to ~D 2^-53)
+    g = torch.Generator().manual_seed(7)
+    if kind == "gaussian":
+        features = torch.randn(300, 64, generator=g)
+    elif kind == "far clusters":  # |x| ~ 300, distances ~ 0.1: the margin is what matters
+        features = clustered(300, 256, 3, seed=7, spread=0.01) + 300.0
+    elif kind == "vgg-like":
+        features = vgg_like(300, 512, seed=7)
+    else:  # exact copies: distances of 0
+        features = integer_ties(300, 16, seed=7)[torch.randint(300, (300,), generator=g)]
+    space = make_workspace(features.to(dtype))
+    points, sq = space.points, space.sq_norms
+    centers = torch.arange(0, 300, 7)
+    exact = (points.double()[:, None, :] - points.double()[centers][None, :, :]).square()
+    squared = exact.sum(dim=2)  # (N, C)
+    slack = 1.0 + 4.0 * points.shape[1] * 2.0**-53
+    lower = lower_squared(space, points, sq, points[centers] * -2.0, sq[centers]).double()
+    gap = lower_gap(space, sq[:, None], sq[centers][None, :]).double()
+    assert bool((lower <= squared * slack).all())
+    assert bool((lower + gap >= squared / slack).all())
+    kept = kept_norms(space, sq)
+    for column, center in enumerate(centers.tolist()):
+        one = lower_squared_to_one(
+            space, points, kept, points[center] * -2.0, sq[center : center + 1]
+        )
+        assert bool((one.double() <= squared[:, column] * slack).all())
+        assert bool((one.double() + gap[:, column] >= squared[:, column] / slack).all())
