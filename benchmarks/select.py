@@ -400,20 +400,20 @@ class PairCounter:
         self.undecided = torch.zeros(n_points, dtype=torch.bool)
 
     def __enter__(self) -> PairCounter:
-        self.original = distances.exact_pairs64_at
-        distances.exact_pairs64_at = self
+        self.original = distances.exact_pairs64
+        distances.exact_pairs64 = self
         return self
 
     def __exit__(self, *exc: object) -> None:
-        distances.exact_pairs64_at = self.original
+        distances.exact_pairs64 = self.original
 
     def __call__(
-        self, space: distances.Workspace, rows: torch.Tensor, cols: torch.Tensor
+        self, left: torch.Tensor, rows: torch.Tensor, right: torch.Tensor, cols: torch.Tensor
     ) -> torch.Tensor:
         self.pairs += int(rows.shape[0])
         values, counts = torch.unique_consecutive(rows, return_counts=True)
         self.undecided[values[counts > 1]] = True
-        return self.original(space, rows, cols)
+        return self.original(left, rows, right, cols)
 
 
 def old_screen_undecided(

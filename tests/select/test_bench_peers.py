@@ -138,3 +138,15 @@ def test_repeats_take_turns_and_report_the_median_run(bench, monkeypatch):
     assert calls == ["pweighted", "pweighted beam 20"] * 3  # turns, not blocks
     assert [row["seconds"] for row in rows] == [2.0, 5.0]  # the medians
     assert rows[1]["vs beam 1"] == "2.50x"
+
+
+def test_pair_counter_sees_the_first_pass_direct_pairs(bench):
+    # the --min-distance table's count of direct pairs wraps the pass's direct kernel: it
+    # must see every tile's pairs (at least one per row), not a kernel the pass stopped using
+    from alcore.select import min_distances
+
+    g = torch.Generator().manual_seed(3)
+    features = torch.randn(300, 16, generator=g)
+    with bench.PairCounter(300) as counter:
+        min_distances(features, labelled_mask(300, 20, seed=3), block_size=64)
+    assert counter.pairs >= 300 - 20

@@ -10,7 +10,6 @@ from alcore.select import distances, min_distances
 from alcore.select.distances import (
     error_bound,
     exact_pairs64,
-    exact_pairs64_at,
     expanded_squared,
     in_feature_units,
     kept_norms,
@@ -69,7 +68,7 @@ def brute_force(features: torch.Tensor, labelled: torch.Tensor) -> tuple[Tensor,
     n, n_centers = features.shape[0], centers.shape[0]
     rows = torch.arange(n).repeat_interleave(n_centers)
     cols = centers.repeat(n)
-    direct = exact_pairs64_at(space, rows, cols).view(n, n_centers)
+    direct = exact_pairs64(space.points, rows, space.points, cols).view(n, n_centers)
     distance = direct.min(dim=1).values
     first = (direct == distance[:, None]).int().argmax(dim=1)  # first minimum
     nearest = centers[first]

@@ -359,8 +359,8 @@ class _Beams:
         space = self.space
         device = self.hot.device
         centers = _on(device, picks)  # (B,)
-        center_points, center_sq = space.points[centers], space.sq_norms[centers]
-        points, sq = self.hot_points[at], self.hot_sq[at]
+        center_points, center_sq = space.points.index_select(0, centers), space.sq_norms[centers]
+        points, sq = self.hot_points.index_select(0, at), self.hot_sq[at]
         lower = lower_squared(space, points, sq, center_points * -2.0, center_sq)  # (r, B)
         lowers = (lower.T < self.upper[:, at].square()).logical_and_(self.score[:, at] >= 0.0)
         beams, local = lowers.nonzero(as_tuple=True)  # (beam, row) pairs to compute
@@ -387,7 +387,7 @@ class _Beams:
             return _on(device, rows)
         space = self.space
         centers = self.hot[_on(device, np.unique(chosen))]  # usually 1 or 2
-        center_points, center_sq = space.points[centers], space.sq_norms[centers]
+        center_points, center_sq = space.points.index_select(0, centers), space.sq_norms[centers]
         near = []
         for start in range(0, self.hot.shape[0], _ROW_CHUNK):
             chunk = slice(start, start + _ROW_CHUNK)
@@ -463,14 +463,15 @@ class _Beams:
         picked = torch.full((n_beams, n_centers), -1, dtype=torch.int64, device=hot.device)
         steps = torch.arange(t, device=hot.device).expand(n_beams, t)
         picked.scatter_(1, inverse, steps)
-        scaled, center_sq = space.points[centers] * -2.0, space.sq_norms[centers]
+        scaled, center_sq = space.points.index_select(0, centers) * -2.0, space.sq_norms[centers]
         local = needed.nonzero().squeeze(1)  # hot positions some beam must refresh
         step = max(1, _SCREEN_PAIRS // max(n_centers, space.points.shape[1]))
         for begin in range(0, local.shape[0], step):
             part = local[begin : begin + step]
             rows = hot[part]
             sq = space.sq_norms[rows]
-            lower = lower_squared(space, space.points[rows], sq, scaled, center_sq)  # (R, C)
+            points = space.points.index_select(0, rows)
+            lower = lower_squared(space, points, sq, scaled, center_sq)  # (R, C)
             for beam in range(n_beams):
                 mine = stale[beam, part].nonzero().squeeze(1)
                 if mine.shape[0] == 0:

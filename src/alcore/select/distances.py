@@ -573,12 +573,6 @@ def _float64_candidates(
     return local_rows[keep_rows], keep_cols
 
 
-def exact_pairs64_at(space: Workspace, rows: Tensor, cols: Tensor) -> Tensor:
-    """Direct float64 distances ``|points[rows[p]] - points[cols[p]]|``: (P,), (P,) -> (P,)
-    float64 (:func:`exact_pairs64`)."""
-    return exact_pairs64(space.points, rows, space.points, cols)
-
-
 def exact_pairs64(left: Tensor, left_rows: Tensor, right: Tensor, right_rows: Tensor) -> Tensor:
     """Direct float64 distances ``|left[left_rows[p]] - right[right_rows[p]]|``: (A, D), (P,),
     (B, D), (P,) -> (P,) float64, in chunks (extra memory O(chunk) however many pairs there
