@@ -142,7 +142,7 @@ def test_repeats_take_turns_and_report_the_median_run(bench, monkeypatch):
 
 def test_pair_counter_sees_the_first_pass_direct_pairs(bench):
     # the --min-distance table's count of direct pairs wraps the pass's direct kernel: it
-    # must see every tile's pairs (at least one per row), not a kernel the pass stopped using
+    # must see every tile's pairs (at least one per row): it wraps the kernel the pass calls
     from alcore.select import min_distances
 
     g = torch.Generator().manual_seed(3)
