@@ -452,7 +452,7 @@ class _CenterBlock:
         return _CenterBlock(
             cols,
             points.mul_(-2.0),
-            center_sq * (1.0 - space.lower_gamma),
+            kept_norms(space, center_sq),
             float(center_sq.max()),
             points64,
             points64.square().sum(dim=1),
@@ -532,7 +532,7 @@ def _screen(
     rows = slice(row_start, row_start + earlier.shape[0])
     sq = space.sq_norms[rows]  # (R,)
     partial = torch.mm(space.points[rows], block.scaled.T).add_(block.center_keep[None, :])
-    row_keep = (sq * (1.0 - space.lower_gamma)).to(torch.float64)  # (R,)
+    row_keep = kept_norms(space, sq).to(torch.float64)  # (R,)
     lowest = partial.amin(dim=1).to(torch.float64) + row_keep  # (R,)
     upper = lowest + lower_gap(space, sq, block.largest_sq).to(torch.float64)  # >= a true d^2
     bound = torch.minimum(upper, earlier) * slack  # (R,) float64

@@ -45,6 +45,7 @@ from alcore.select.distances import (
     chunk_rows,
     exact_to_point,
     expanded_squared,
+    kept_norms,
     make_workspace,
 )
 
@@ -154,8 +155,7 @@ class _SeedingState:
     def __init__(self, space: Workspace, first: int):
         points = space.points
         self.space = space
-        self.keep = 1.0 - space.lower_gamma
-        self.sq_keep = space.sq_norms * self.keep  # (n,) as lower_squared scales them
+        self.sq_keep = kept_norms(space, space.sq_norms)  # (n,) as lower_squared scales them
         # the direct distance's rounding: squares and a sum of D non-negative terms, the sqrt
         u = float(torch.finfo(points.dtype).eps) / 2.0
         rounding = (points.shape[1] + 4) * u / (1.0 - (points.shape[1] + 4) * u)
@@ -180,7 +180,7 @@ class _SeedingState:
         points = self.space.points
         center = points[pick : pick + 1]  # (1, D)
         scaled = center[0] * -2.0  # (D,) exact
-        center_keep = self.space.sq_norms[pick] * self.keep  # () as lower_squared scales it
+        center_keep = kept_norms(self.space, self.space.sq_norms[pick])  # () as lower_squared
         lower = torch.mv(points, scaled, out=self.lower)  # (n,) -2 x.c, one pass
         found = []
         for start in range(0, points.shape[0], _SERIAL_ROWS):
