@@ -139,6 +139,73 @@ def test_exact_ties_and_near_ties(block_size, dtype):
     assert int(result.nearest[free[0]]) == int(result.nearest[free[1]]) == int(centers[3])
 
 
+def record_anchor_groups(monkeypatch, anchors: int = 32) -> list[float]:
+    """Let the first pass try ``anchors`` anchors whatever its size; returns, for each try
+    that grouped the rows, the share of (row, centre) pairs the groups kept."""
+    monkeypatch.setattr(distances, "_ANCHORS", anchors)
+    monkeypatch.setattr(distances, "_ANCHOR_PAIRS", 0)
+    original = distances._anchor_groups
+    kept = []
+
+    def recording(space, centers):
+        groups = original(space, centers)
+        if groups is not None:
+            pairs = sum(rows.shape[0] * cols.shape[0] for rows, cols in groups)
+            kept.append(pairs / (space.points.shape[0] * centers.shape[0]))
+        return groups
+
+    monkeypatch.setattr(distances, "_anchor_groups", recording)
+    return kept
+
+
+def ties_with_copies(n: int, d: int, labelled: Tensor) -> Tensor:
+    """:func:`integer_ties` with a centre copied into a later one and into two free rows."""
+    features = integer_ties(n, d, seed=3)
+    centers, free = labelled.nonzero().squeeze(1), (~labelled).nonzero().squeeze(1)
+    features[centers[60]] = features[centers[3]]
+    features[free[:2]] = features[centers[3]].clone()
+    return features
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("block_size", [16, 1024])
+@pytest.mark.parametrize("kind", ["clustered", "vgg-like", "ties"])
+def test_anchor_groups_give_what_direct_distances_give(monkeypatch, kind, block_size, dtype):
+    labelled = labelled_mask(512, 100, seed=4)
+    features = {
+        "clustered": lambda: clustered(512, 64, 12, seed=4, spread=1.0),
+        "vgg-like": lambda: vgg_like(512, 256, seed=4),
+        "ties": lambda: ties_with_copies(512, 256, labelled),
+    }[kind]().to(dtype)
+    kept = record_anchor_groups(monkeypatch)
+    result = min_distances(features, labelled, block_size=block_size)
+    assert len(kept) == 1 and kept[0] < 0.5  # the anchors ruled most pairs out
+    distance, nearest = brute_force(features, labelled)
+    assert torch.equal(result.distance, distance)
+    assert torch.equal(result.nearest, nearest)
+
+
+def test_structureless_features_skip_the_anchors(monkeypatch):
+    features = torch.randn(512, 512, generator=torch.Generator().manual_seed(5))
+    labelled = labelled_mask(512, 100, seed=5)
+    kept = record_anchor_groups(monkeypatch)
+    tiles = []
+    monkeypatch.setattr(distances, "_tile_min", counting_calls(distances._tile_min, tiles))
+    result = min_distances(features, labelled, block_size=64)
+    assert kept == []  # every anchor is about as far from every centre
+    assert len(tiles) == 8 * 2  # the whole pool against every centre
+    distance, nearest = brute_force(features, labelled)
+    assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
+
+
+def counting_calls(function, calls: list):
+    def counted(*args):
+        calls.append(args)
+        return function(*args)
+
+    return counted
+
+
 @pytest.mark.parametrize("few", [8, 0])
 def test_only_candidate_pairs_are_computed_directly(monkeypatch, few):
     # few=0 forces the float64 re-screen of every row the float32 screen leaves undecided
@@ -152,9 +219,9 @@ def test_only_candidate_pairs_are_computed_directly(monkeypatch, few):
         counted.append(left_rows.shape[0])
         return exact_pairs64(left, left_rows, right, right_rows)
 
-    def float64_screen(space, row_start, block, local_rows, earlier, slack):
+    def float64_screen(tile, block, local_rows, earlier, slack):
         screened64.append(local_rows.shape[0])
-        return float64_candidates(space, row_start, block, local_rows, earlier, slack)
+        return float64_candidates(tile, block, local_rows, earlier, slack)
 
     float64_candidates = distances._float64_candidates
     monkeypatch.setattr(distances, "exact_pairs64", counting)

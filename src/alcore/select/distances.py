@@ -13,7 +13,9 @@ small.
 
 The first pass (:func:`min_distances`, paper Algorithm 3) computes directly only the pairs the
 screen cannot rule out, so its cost stays that of one matrix product even when the margin
-leaves most rows with several candidates (D = 4,096, ReLU features).
+leaves most rows with several candidates (D = 4,096, ReLU features). Before that product, the
+triangle inequality through a few centres (anchors) rules most centres out of most rows when
+the features have structure (clusters, classes), so the product covers only the pairs left.
 
 Scale: the working copy is the features times a power of two 2^k, chosen so that the largest
 magnitude lies in [1/2, 1). Multiplying by a power of two is exact and commutes with every
@@ -47,6 +49,16 @@ DEFAULT_BLOCK_SIZE = 1024
 # Elements (rows x D) gathered at a time by the direct kernels: 4 MB of float32. Small
 # temporaries also keep the C allocator from holding on to much freed memory.
 _CHUNK_ELEMENTS = 1 << 20
+
+# The first pass's triangle-inequality screen (Elkan's bound, through anchors): the first
+# _ANCHORS centres are anchors; each row joins the group of its nearest anchor g, and a centre
+# c enters the group's product only if d(c, g) could be within twice the group's largest
+# distance to g (farther, c is farther from each of its rows than g, a centre itself). Where
+# the groups would keep more than _ANCHOR_KEEP of the pairs (structureless features), or the
+# pass is small, the product covers every pair.
+_ANCHORS = 64
+_ANCHOR_KEEP = 0.5
+_ANCHOR_PAIRS = 1 << 22
 
 ProgressFn = Callable[[str, int, int], None]
 """A progress callback: ``progress(phase, done, total)`` with Python ints."""
@@ -212,9 +224,15 @@ def error_bound(space: Workspace, sq_norms: Tensor, center_sq_norms: Tensor) -> 
 
 
 def lower_squared(
-    space: Workspace, points: Tensor, sq: Tensor, scaled_centers: Tensor, center_sq: Tensor
+    space: Workspace,
+    points: Tensor,
+    sq: Tensor,
+    scaled_centers: Tensor,
+    center_sq: Tensor,
+    out: Tensor | None = None,
 ) -> Tensor:
-    """Rigorous lower limits of the squared distances: (R, D), (R,), (B, D), (B,) -> (R, B).
+    """Rigorous lower limits of the squared distances: (R, D), (R,), (B, D), (B,) -> (R, B),
+    written into ``out`` (R, B) when given.
 
     scaled_centers: ``-2 * centers`` (exact). Computes
     ``(1 - g) |x|^2 + (1 - g) |c|^2 - 2 x.c <= |x - c|^2`` with ``g = space.lower_gamma``: the
@@ -222,7 +240,7 @@ def lower_squared(
     instead of :func:`expanded_squared`'s ``gamma_(D+1) (|x|^2 + |c|^2 + 2 |x||c|)``. The
     value plus :func:`lower_gap` is an upper limit.
     """
-    lower = torch.mm(points, scaled_centers.T)  # (R, B) -2 x.c
+    lower = torch.mm(points, scaled_centers.T, out=out)  # (R, B) -2 x.c
     return lower.add_(kept_norms(space, sq)[:, None]).add_(kept_norms(space, center_sq)[None, :])
 
 
@@ -402,32 +420,145 @@ def _distinct_min_distances(
     several candidates are screened again with a float64 product, whose margin is ~1e-12
     relative; only the candidates left are computed directly (in float64). Where the float32
     screen keeps failing (distances concentrated within its margin, as in high-dimensional
-    ReLU features), tiles go straight to the float64 screen for a while.
+    ReLU features), tiles go straight to the float64 screen for a while. Where anchors rule
+    most centres out of most rows (:func:`_anchor_groups`), each group of rows is tiled
+    against only the centres it keeps.
     """
     n_points = space.points.shape[0]
     device = space.points.device
     best = torch.full((n_points,), float("inf"), dtype=torch.float64, device=device)
     nearest = torch.zeros(n_points, dtype=torch.int64, device=device)
-    total = -(-n_points // block_size) * -(-centers.shape[0] // block_size)
+    anchored = _anchor_groups(space, centers)
+    groups: list[tuple[slice | Tensor, Tensor]] = (
+        [(slice(None), torch.arange(centers.shape[0], device=device))]
+        if anchored is None
+        else list(anchored)
+    )
+    total = sum(_tiles(_count(rows, n_points), kept.shape[0], block_size) for rows, kept in groups)
     done = 0
     screen = Backoff(enabled=space.points.dtype != torch.float64)
-    for col_start in range(0, centers.shape[0], block_size):
-        cols = centers[col_start : col_start + block_size]
-        block = _CenterBlock.of(space, cols)
-        for row_start in range(0, n_points, block_size):
-            rows = slice(row_start, row_start + block_size)
-            with bulk():  # the caller's threads while the cores are free
-                tile_best, tile_arg = _tile_min(space, row_start, block, best[rows], screen)
-            # strict < keeps the earlier (smaller-index) centre on ties across blocks
-            better = tile_best < best[rows]
-            best[rows] = torch.where(better, tile_best, best[rows])
-            nearest[rows] = torch.where(better, cols[tile_arg], nearest[rows])
-            done += 1
-            if progress is not None:
-                progress("min-distance", done, total)
+    for rows, kept in groups:
+        n_rows = _count(rows, n_points)
+        group_centers = centers[kept]  # in ``centers`` order: ties still go to the first
+        for col_start in range(0, group_centers.shape[0], block_size):
+            block = _CenterBlock.of(space, group_centers[col_start : col_start + block_size],
+                                    block_size)  # fmt: skip
+            for row_start in range(0, n_rows, block_size):
+                tile = _part(rows, row_start, block_size)
+                so_far = _take(best, tile)
+                with bulk():  # the caller's threads while the cores are free
+                    tile_best, tile_arg = _tile_min(
+                        space, _take(space.points, tile), _take(space.sq_norms, tile), block,
+                        so_far, screen,
+                    )  # fmt: skip
+                # strict < keeps the earlier (smaller-index) centre on ties across blocks
+                better = tile_best < so_far
+                best[tile] = torch.where(better, tile_best, so_far)
+                nearest[tile] = torch.where(better, block.cols[tile_arg], _take(nearest, tile))
+                done += 1
+                if progress is not None:
+                    progress("min-distance", done, total)
     best[centers] = 0.0
     nearest[centers] = centers
     return MinDistances(best.to(space.points.dtype), nearest)
+
+
+def _count(rows: slice | Tensor, n_points: int) -> int:
+    return n_points if isinstance(rows, slice) else rows.shape[0]
+
+
+def _tiles(n_rows: int, n_cols: int, block_size: int) -> int:
+    return -(-n_rows // block_size) * -(-n_cols // block_size)
+
+
+def _part(rows: slice | Tensor, start: int, size: int) -> slice | Tensor:
+    """Rows ``start:start + size`` of ``rows`` (every pool row, or (R,) pool indices)."""
+    return slice(start, start + size) if isinstance(rows, slice) else rows[start : start + size]
+
+
+def _take(values: Tensor, tile: slice | Tensor) -> Tensor:
+    """``values[tile]``: a view of a slice, a gathered copy of indices."""
+    return values[tile] if isinstance(tile, slice) else values.index_select(0, tile)
+
+
+def _anchor_groups(space: Workspace, centers: Tensor) -> list[tuple[Tensor, Tensor]] | None:
+    """The pool's rows grouped by their nearest anchor (the first ``_ANCHORS`` of
+    ``centers``), each group with the centres that could be nearest to one of its rows:
+    (pool rows (R,) ascending, positions in ``centers`` (K,) ascending) pairs; None when the
+    pass is small or the groups would keep more than ``_ANCHOR_KEEP`` of the pairs (judged
+    first on every 16th row, so that structureless features pay little for the try).
+
+    Rigorous: with ``reach`` an upper limit of d(r, g) for a row r of anchor g's group, r's
+    nearest centre is at most ``reach`` away (g is a centre); a centre c is left out only if
+    a lower limit of d(c, g) exceeds twice the group's largest ``reach`` by a relative
+    2^-20, so d(r, c) >= d(c, g) - d(r, g) exceeds the distance to g by far more than the
+    rounding of a float64 direct distance: c could neither win nor tie.
+    """
+    n_points, n_centers = space.points.shape[0], centers.shape[0]
+    if n_centers <= 2 * _ANCHORS or n_points * n_centers < _ANCHOR_PAIRS:
+        return None
+    anchors = _Anchors.of(space, centers)
+    if anchors.keep(*anchors.nearest(space, slice(None, None, 16))) is None:
+        return None
+    group, reach = anchors.nearest(space, slice(None))
+    found = anchors.keep(group, reach)
+    if found is None:
+        return None
+    keep, sizes = found
+    order = torch.argsort(group, stable=True)  # each group's rows ascend
+    groups = []
+    begin = 0
+    for anchor, size in enumerate(sizes.tolist()):
+        if size > 0:  # the anchor itself is always kept
+            groups.append((order[begin : begin + size], keep[anchor].nonzero().squeeze(1)))
+        begin += size
+    return groups
+
+
+@dataclass(frozen=True)
+class _Anchors:
+    """The first pass's anchors: scaled: (A, D) ``-2 g``; sq: (A,) ``|g|^2``; apart: (A, L)
+    float64 lower limits of each centre's distance to each anchor."""
+
+    scaled: Tensor
+    sq: Tensor
+    apart: Tensor
+
+    @staticmethod
+    def of(space: Workspace, centers: Tensor) -> _Anchors:
+        anchors = centers[:_ANCHORS]
+        scaled = space.points.index_select(0, anchors).mul_(-2.0)
+        sq = space.sq_norms.index_select(0, anchors)
+        center_sq = space.sq_norms.index_select(0, centers)
+        apart = lower_squared(space, space.points.index_select(0, centers), center_sq, scaled, sq)
+        return _Anchors(scaled, sq, apart.T.to(torch.float64).clamp_(min=0.0).sqrt_())
+
+    def nearest(self, space: Workspace, rows: slice) -> tuple[Tensor, Tensor]:
+        """The nearest anchor of each of the pool's ``rows`` (R,) and an upper limit of the
+        distance to it (R,) float64, a chunk of rows at a time."""
+        points, sq_norms = space.points[rows], space.sq_norms[rows]
+        group = torch.empty(points.shape[0], dtype=torch.int64, device=points.device)
+        reach = torch.empty(points.shape[0], dtype=torch.float64, device=points.device)
+        step = chunk_rows(points.shape[1])
+        for start in range(0, points.shape[0], step):
+            chunk = slice(start, start + step)
+            sq = sq_norms[chunk]
+            limit = lower_squared(space, points[chunk], sq, self.scaled, self.sq)
+            limit.add_(lower_gap(space, sq[:, None], self.sq[None, :]))  # upper limits
+            upper, group[chunk] = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
+            reach[chunk] = upper.sqrt_()
+        return group, reach
+
+    def keep(self, group: Tensor, reach: Tensor) -> tuple[Tensor, Tensor] | None:
+        """(A, L) bool, the centres each group keeps, and (A,) the groups' sizes, for rows in
+        the groups ``group`` (R,) at most ``reach`` (R,) from their anchors; None when they
+        would keep more than ``_ANCHOR_KEEP`` of the pairs."""
+        need = reach.new_zeros(self.sq.shape[0]).scatter_reduce_(0, group, reach, reduce="amax")
+        keep = self.apart <= need.mul_(2.0 * (1.0 + 2.0**-20))[:, None]  # (A, L)
+        sizes = torch.bincount(group, minlength=self.sq.shape[0])  # (A,)
+        if int((keep.sum(dim=1) * sizes).sum()) > _ANCHOR_KEEP * group.shape[0] * keep.shape[1]:
+            return None
+        return keep, sizes
 
 
 @dataclass(frozen=True)
@@ -435,7 +566,9 @@ class _CenterBlock:
     """One block of centres in both precisions. cols: (B,) pool indices; scaled: (B, D)
     ``-2 c`` in the working dtype; center_keep: (B,) ``|c|^2`` scaled as :func:`lower_squared`
     scales it; largest_sq: the largest ``|c|^2`` of the block; points64: (B, D) float64;
-    sq64: (B,) float64 ``|c|^2``."""
+    sq64: (B,) float64 ``|c|^2``; product: a (tile_rows * B,) buffer for a tile's product,
+    reused by every tile (a fresh (tile_rows, B) result each tile costs a fifth more time on
+    a CPU, in page faults)."""
 
     cols: Tensor
     scaled: Tensor
@@ -443,9 +576,10 @@ class _CenterBlock:
     largest_sq: float
     points64: Tensor
     sq64: Tensor
+    product: Tensor
 
     @staticmethod
-    def of(space: Workspace, cols: Tensor) -> _CenterBlock:
+    def of(space: Workspace, cols: Tensor, tile_rows: int) -> _CenterBlock:
         points = space.points.index_select(0, cols)  # (B, D)
         points64 = points.to(torch.float64, copy=True)  # a copy even for float64: scaled below
         center_sq = space.sq_norms[cols]
@@ -456,6 +590,7 @@ class _CenterBlock:
             float(center_sq.max()),
             points64,
             points64.square().sum(dim=1),
+            points.new_empty(tile_rows * cols.shape[0]),
         )
 
 
@@ -471,10 +606,15 @@ def _gamma64(dim: int) -> float:
 
 
 def _tile_min(
-    space: Workspace, row_start: int, block: _CenterBlock, best_so_far: Tensor, screen: Backoff
+    space: Workspace,
+    points: Tensor,
+    sq: Tensor,
+    block: _CenterBlock,
+    best_so_far: Tensor,
+    screen: Backoff,
 ) -> tuple[Tensor, Tensor]:
-    """Exact row minima of one tile: R pool rows from ``row_start`` x B centres -> (R,)
-    float64 distances, (R,) column indices into ``block.cols``.
+    """Exact row minima of one tile: R pool rows (``points`` (R, D), their squared norms
+    ``sq`` (R,)) x B centres -> (R,) float64 distances, (R,) column indices into ``block.cols``.
 
     best_so_far: (R,) float64, each row's smallest distance to earlier centres (inf if none).
     A column stays a candidate unless a rigorous lower limit of its squared distance exceeds
@@ -488,7 +628,7 @@ def _tile_min(
     ambiguous: Tensor | None = None
     pairs: list[tuple[Tensor, Tensor]] = []
     if screen.should_try():
-        candidate_rows, candidate_cols = _screen(space, row_start, block, earlier, slack)
+        candidate_rows, candidate_cols = _screen(space, points, sq, block, earlier, slack)
         count = candidate_rows.shape[0]
         if count <= _FEW_CANDIDATES * n_rows:  # direct distances are cheaper
             pairs.append((candidate_rows, candidate_cols))
@@ -502,10 +642,10 @@ def _tile_min(
     if ambiguous is None:
         ambiguous = torch.arange(n_rows, device=best_so_far.device)
     if ambiguous.shape[0] > 0:
-        pairs.append(_float64_candidates(space, row_start, block, ambiguous, earlier, slack))
+        pairs.append(_float64_candidates(points, block, ambiguous, earlier, slack))
     pair_rows = torch.cat([r for r, _ in pairs])
     pair_cols = torch.cat([c for _, c in pairs])
-    direct = exact_pairs64(space.points, pair_rows + row_start, block.points64, pair_cols)  # (P,)
+    direct = exact_pairs64(points, pair_rows, block.points64, pair_cols)  # (P,)
     best = direct.new_full((n_rows,), float("inf"))
     best.scatter_reduce_(0, pair_rows, direct, reduce="amin")
     wins = direct == best[pair_rows]  # (P,) the pairs attaining their row's minimum
@@ -515,7 +655,7 @@ def _tile_min(
 
 
 def _screen(
-    space: Workspace, row_start: int, block: _CenterBlock, earlier: Tensor, slack: float
+    space: Workspace, points: Tensor, sq: Tensor, block: _CenterBlock, earlier: Tensor, slack: float
 ) -> tuple[Tensor, Tensor]:
     """The (row, column) pairs of one tile that the working-precision screen cannot rule out:
     (P,) tile-local rows, (P,) columns into ``block.cols``.
@@ -529,9 +669,9 @@ def _screen(
     limit plus :func:`lower_gap` for the block's largest ``|c|^2`` (an upper limit of that
     column's squared distance), or the best so far if smaller, times ``slack``.
     """
-    rows = slice(row_start, row_start + earlier.shape[0])
-    sq = space.sq_norms[rows]  # (R,)
-    partial = torch.mm(space.points[rows], block.scaled.T).add_(block.center_keep[None, :])
+    product = block.product[: earlier.shape[0] * block.cols.shape[0]].view(earlier.shape[0], -1)
+    partial = torch.mm(points, block.scaled.T, out=product)
+    partial.add_(block.center_keep[None, :])
     row_keep = kept_norms(space, sq).to(torch.float64)  # (R,)
     lowest = partial.amin(dim=1).to(torch.float64) + row_keep  # (R,)
     upper = lowest + lower_gap(space, sq, block.largest_sq).to(torch.float64)  # >= a true d^2
@@ -554,16 +694,11 @@ def at_most(values: Tensor, limits: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _float64_candidates(
-    space: Workspace,
-    row_start: int,
-    block: _CenterBlock,
-    local_rows: Tensor,
-    earlier: Tensor,
-    slack: float,
+    tile: Tensor, block: _CenterBlock, local_rows: Tensor, earlier: Tensor, slack: float
 ) -> tuple[Tensor, Tensor]:
-    """The (row, column) pairs of ``local_rows`` (tile-local indices) that a float64 screen
-    cannot rule out: (P,) rows, (P,) columns."""
-    points = space.points.index_select(0, local_rows + row_start).to(torch.float64)  # (A, D)
+    """The (row, column) pairs of ``local_rows`` (indices into the tile's points ``tile``)
+    that a float64 screen cannot rule out: (P,) rows, (P,) columns."""
+    points = tile.index_select(0, local_rows).to(torch.float64)  # (A, D)
     sq = points.square().sum(dim=1)  # (A,)
     squared = torch.addmm(sq[:, None] + block.sq64[None, :], points, block.points64.T, alpha=-2.0)
     margin = _gamma64(points.shape[1]) * (sq[:, None] + block.sq64[None, :])  # (A, B)
