@@ -49,28 +49,6 @@ def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype, 
         assert torch.equal(lazy.distances.exact(), eager.distances.exact())
 
 
-def test_the_width_narrows_again_when_hot_sets_last(monkeypatch):
-    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
-    monkeypatch.setattr(greedy_module, "_LONG_LIVED", 1)  # every hot set counts as lasting
-    monkeypatch.setattr(greedy_module, "_SHORT_LIVED", 1)
-    widths = []
-    original = greedy_module.MinDistanceState._adapt_width
-
-    def recording(self):
-        original(self)
-        widths.append(self._width)
-
-    monkeypatch.setattr(greedy_module.MinDistanceState, "_adapt_width", recording)
-    features = clustered(400, 8, 4, seed=2)
-    labelled = single_start(400, 0)
-    space = make_workspace(features)
-    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
-    eager = greedy(space, start, labelled, 80, None, lazy=False)
-    lazy = greedy(space, start, labelled, 80, None, lazy=True)
-    assert torch.equal(lazy.picks, eager.picks)
-    assert 2 in widths and widths[-1] == 1  # widened after an instant dry-out, narrowed after
-
-
 def anchored_run(monkeypatch, features, budget, **settings):
     """Lazy greedy from one point, every refresh offered to the anchors (``settings``: module
     constants to change besides): each offer's (pick count, pairs offered, pairs the groups
