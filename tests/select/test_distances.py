@@ -193,7 +193,10 @@ def test_structureless_features_skip_the_anchors(monkeypatch):
     monkeypatch.setattr(distances, "_tile_min", counting_calls(distances._tile_min, tiles))
     result = min_distances(features, labelled, block_size=64)
     assert kept == []  # every anchor is about as far from every centre
-    assert len(tiles) == 8 * 2  # the whole pool against every centre
+    # the whole pool against every centre
+    assert sum(points.shape[0] * block.cols.shape[0] for _, points, _, block, *_ in tiles) == (
+        512 * 100
+    )
     distance, nearest = brute_force(features, labelled)
     assert torch.equal(result.distance, distance) and torch.equal(result.nearest, nearest)
 
