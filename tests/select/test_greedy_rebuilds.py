@@ -12,6 +12,16 @@ from alcore.select.distances import _min_distances, make_workspace
 from alcore.select.greedy import greedy
 
 
+def assert_lazy_is_eager(space, start, labelled, budget, weight):
+    """Lazy and eager greedy runs make the same picks with the same scores, and store the
+    same min distances."""
+    eager = greedy(space, start, labelled, budget, weight, lazy=False)
+    lazy = greedy(space, start, labelled, budget, weight, lazy=True)
+    assert torch.equal(lazy.picks, eager.picks)
+    assert torch.equal(lazy.scores, eager.scores)
+    assert torch.equal(lazy.distances.exact(), eager.distances.exact())
+
+
 def single_start(n, seed):
     labelled = torch.zeros(n, dtype=torch.bool)
     labelled[seed] = True
@@ -41,12 +51,8 @@ def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype, 
     start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
     for weight in (None, doubt):
         widths.clear()
-        eager = greedy(space, start, labelled, 120, weight, lazy=False)
-        lazy = greedy(space, start, labelled, 120, weight, lazy=True)
+        assert_lazy_is_eager(space, start, labelled, 120, weight)
         assert max(widths) == greedy_module._WIDEST  # the wide path ran
-        assert torch.equal(lazy.picks, eager.picks)
-        assert torch.equal(lazy.scores, eager.scores)
-        assert torch.equal(lazy.distances.exact(), eager.distances.exact())
 
 
 def anchored_run(monkeypatch, features, budget, **settings):
@@ -94,3 +100,28 @@ def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
     counts = [count for count, _, _ in offers]
     assert len(counts) >= 2 and all(kept is None for _, _, kept in offers)
     assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(counts))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
+def test_compacted_hot_sets_store_what_eager_updates_store(monkeypatch, kind, dtype):
+    # hot sets of 64 rows that live long (a labelled start): their rows fall below the floor
+    # one by one, and the sets shed them every 4 picks once they are half
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 64)
+    monkeypatch.setattr(greedy_module, "_COMPACT_EVERY", 4)
+    sizes = []
+    original = greedy_module.MinDistanceState._compact_hot
+
+    def recording(self, hot, score):
+        compact = original(self, hot, score)
+        if compact is not None:
+            sizes.append((hot.rows.shape[0], compact.rows.shape[0]))
+        return compact
+
+    monkeypatch.setattr(greedy_module.MinDistanceState, "_compact_hot", recording)
+    features, labelled, doubt = lazy_inputs(kind, dtype, seed=6)
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    for weight in (None, doubt):
+        assert_lazy_is_eager(space, start, labelled, 120, weight)
+    assert sizes and all(2 * kept <= rows for rows, kept in sizes)  # sets were halved

@@ -55,6 +55,9 @@ HOT_ROWS = 1024
 # long-lived sets cost single-start searches 7-12% (N = 50,000, D = 512, b = 2,000).
 _SHORT_LIVED = 32
 _WIDEST = 4
+# Every _COMPACT_EVERY picks, a hot set drops its rows that score below its floor, once they
+# are half of it (:meth:`MinDistanceState._compact_hot`).
+_COMPACT_EVERY = 16
 # Up to this many (row, centre) pairs a refresh computes every distance directly; more are
 # screened with a matrix product first.
 _DIRECT_PAIRS = 4096
@@ -286,10 +289,41 @@ class MinDistanceState:
             best, at = torch.max(score, dim=0)  # the first of equal maxima: rows ascend
             value = best.item()
             if value >= hot.floor and value >= 0.0:
+                if self.count % _COMPACT_EVERY == 0 and hot.bound is not None:
+                    compact = self._compact_hot(hot, score)
+                    if compact is not None:
+                        continue
                 return hot, int(at.item()), value
             if hot.bound is None:  # every row is hot, and none is a candidate
                 return None
             self._drop_hot()  # dry: every hot score is below the floor
+
+    def _compact_hot(self, hot: _Hot, score: Tensor) -> _Hot | None:
+        """The hot set without its rows scoring below the floor, when they are at least half
+        of it (else None): a value only falls, so such a row can no longer be picked while
+        the set lives, and keeping it up to date would cost a share of every pick. The rows
+        left behind go back to ``upper``, up to date (:meth:`flush`)."""
+        live = (score >= hot.floor).nonzero().squeeze(1)
+        if 2 * live.shape[0] > hot.rows.shape[0]:
+            return None
+        self.flush()
+        assert hot.bound is not None
+        rows = hot.rows.index_select(0, live)
+        values = hot.values.index_select(0, live)
+        weight = None if hot.weight is None else hot.weight.index_select(0, live)
+        self._hot = _Hot(
+            rows,
+            rows.tolist(),
+            hot.points.index_select(0, live),
+            hot.kept_sq.index_select(0, live),
+            values,
+            weight,
+            values if weight is None else hot.score[: live.shape[0]],
+            hot.bound.index_select(0, live),
+            hot.floor,
+            hot.key,
+        )
+        return self._hot
 
     def _lower_hot(self, hot: _Hot, center: Tensor, center_sq: Tensor) -> None:
         """Lower the hot values to their distances to ``center`` (1, D), where it is closer.
