@@ -293,7 +293,7 @@ def refresh_route(monkeypatch, route):
     monkeypatch.setattr(greedy_module, "_DIRECT_PAIRS", 1 << 30 if route == "direct" else 0)
     anchored = route == "anchored"
     monkeypatch.setattr(greedy_module, "_ANCHORS", 4)
-    monkeypatch.setattr(greedy_module, "_ANCHOR_PAIRS", 1 if anchored else 1 << 62)
+    monkeypatch.setattr(greedy_module, "_ANCHOR_WORK", 1 if anchored else 1 << 62)
     monkeypatch.setattr(greedy_module, "_ANCHOR_KEEP", 1.0)  # never back to one product
 
 

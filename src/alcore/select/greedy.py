@@ -64,14 +64,15 @@ _DIRECT_PAIRS = 4096
 # Pairs (rows x centres) screened at a time by a refresh, so extra memory stays bounded.
 _SCREEN_PAIRS = 1 << 20
 # The triangle-inequality screen of a refresh (Elkan's bound, through anchors): the first
-# _ANCHORS picks are anchors, and a block of at least _ANCHOR_PAIRS (row, centre) pairs is
-# split by each row's nearest anchor g; a centre c goes into a group's product only if
+# _ANCHORS picks are anchors, and a block whose product would take at least _ANCHOR_WORK
+# multiply-adds (2^18 pairs at D = 512, 2^15 at D = 4,096) is split by each row's nearest
+# anchor g; a centre c goes into a group's product only if
 # d(c, g) - d(r, g) could be below the value of some row r of the group. Clustered and
 # ReLU-like features rule most centres out of most groups. Where the anchors would keep more
 # than _ANCHOR_KEEP of a block's pairs (structureless features), the block is one product,
 # and the anchors wait until the picks have doubled (values fall, and the bound tightens).
 _ANCHORS = 16
-_ANCHOR_PAIRS = 1 << 18
+_ANCHOR_WORK = 1 << 27
 _ANCHOR_KEEP = 0.75
 
 
@@ -496,7 +497,7 @@ class MinDistanceState:
         """
         if (
             self.count >= self._anchors_from
-            and rows.shape[0] * (self.count - first) >= _ANCHOR_PAIRS
+            and rows.shape[0] * (self.count - first) * self.space.points.shape[1] >= _ANCHOR_WORK
         ):
             groups = self._anchor_groups(rows, first)
             if groups is not None:
