@@ -57,7 +57,7 @@ def test_wide_rebuilds_store_what_eager_updates_store(monkeypatch, kind, dtype, 
 
 def anchored_run(monkeypatch, features, budget, **settings):
     """Lazy greedy from one point, every refresh offered to the anchors (``settings``: module
-    constants to change besides): each offer's (pick count, pairs offered, pairs the groups
+    constants to change besides): each offer's (picks seen after it, pairs offered, pairs the groups
     kept or None when the anchors declined), after checking the picks against eager ones."""
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
     refresh_route(monkeypatch, "anchored")
@@ -66,11 +66,11 @@ def anchored_run(monkeypatch, features, budget, **settings):
     offers = []
     original = greedy_module.MinDistanceState._anchor_groups
 
-    def recording(self, rows, first):
-        groups = original(self, rows, first)
-        offered = rows.shape[0] * (self.count - first)
+    def recording(self, rows, first, end):
+        groups = original(self, rows, first, end)
+        offered = rows.shape[0] * (end - first)
         kept = None if groups is None else sum(len(m) * len(p) for m, p in groups)
-        offers.append((self.count, offered, kept))
+        offers.append((end, offered, kept))
         return groups
 
     monkeypatch.setattr(greedy_module.MinDistanceState, "_anchor_groups", recording)
@@ -102,6 +102,25 @@ def test_anchors_that_keep_too_much_wait_for_the_picks_to_double(monkeypatch):
     assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(counts))
 
 
+def after_each(monkeypatch, method, record):
+    """Call ``record(state, result, *args)`` after each call of ``MinDistanceState.method``."""
+    original = getattr(greedy_module.MinDistanceState, method)
+
+    def wrapped(self, *args):
+        result = original(self, *args)
+        record(self, result, *args)
+        return result
+
+    monkeypatch.setattr(greedy_module.MinDistanceState, method, wrapped)
+
+
+def assert_lazy_is_eager_from(features, labelled, doubt):
+    space = make_workspace(features)
+    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
+    for weight in (None, doubt):
+        assert_lazy_is_eager(space, start, labelled, 120, weight)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
 def test_compacted_hot_sets_store_what_eager_updates_store(monkeypatch, kind, dtype):
@@ -110,18 +129,29 @@ def test_compacted_hot_sets_store_what_eager_updates_store(monkeypatch, kind, dt
     monkeypatch.setattr(greedy_module, "HOT_ROWS", 64)
     monkeypatch.setattr(greedy_module, "_COMPACT_EVERY", 4)
     sizes = []
-    original = greedy_module.MinDistanceState._compact_hot
 
-    def recording(self, hot, score):
-        compact = original(self, hot, score)
+    def record(state, compact, hot, score):
         if compact is not None:
             sizes.append((hot.rows.shape[0], compact.rows.shape[0]))
-        return compact
 
-    monkeypatch.setattr(greedy_module.MinDistanceState, "_compact_hot", recording)
-    features, labelled, doubt = lazy_inputs(kind, dtype, seed=6)
-    space = make_workspace(features)
-    start = _min_distances(space, labelled.nonzero().squeeze(1), 128)
-    for weight in (None, doubt):
-        assert_lazy_is_eager(space, start, labelled, 120, weight)
+    after_each(monkeypatch, "_compact_hot", record)
+    assert_lazy_is_eager_from(*lazy_inputs(kind, dtype, seed=6))
     assert sizes and all(2 * kept <= rows for rows, kept in sizes)  # sets were halved
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["gaussian", "far", "vgg-like", "ties"])
+def test_rows_that_stop_short_store_what_eager_updates_store(monkeypatch, kind, dtype):
+    # refreshes in steps of 2, 4, 8... picks: rows falling below a rebuild's floor stop
+    # short of the latest picks, and come back later for the rest
+    monkeypatch.setattr(greedy_module, "HOT_ROWS", 8)
+    monkeypatch.setattr(greedy_module, "_STOP_PICKS", 2)
+    short = []
+
+    def record(state, result, rows, *stop):
+        short.append(int((state.seen[rows] < state.count).sum()))
+
+    after_each(monkeypatch, "refresh", record)
+    features, _, doubt = lazy_inputs(kind, dtype, seed=7)
+    assert_lazy_is_eager_from(features, single_start(features.shape[0], 5), doubt)
+    assert sum(short) > 0  # rows stopped short

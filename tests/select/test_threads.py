@@ -94,9 +94,9 @@ def test_greedy_picks_on_one_thread_and_rebuilds_on_free_cores(
     at_refresh = []
     original = greedy_module.MinDistanceState.refresh
 
-    def recording(self, rows):
+    def recording(self, rows, *stop):
         at_refresh.append(torch.get_num_threads())
-        return original(self, rows)
+        return original(self, rows, *stop)
 
     monkeypatch.setattr(greedy_module.MinDistanceState, "refresh", recording)
     features, labelled, _ = inputs()
