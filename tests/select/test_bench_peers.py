@@ -147,6 +147,11 @@ def test_pair_counter_sees_the_first_pass_direct_pairs(bench):
 
     g = torch.Generator().manual_seed(3)
     features = torch.randn(300, 16, generator=g)
-    with bench.PairCounter(300) as counter:
-        min_distances(features, labelled_mask(300, 20, seed=3), block_size=64)
-    assert counter.pairs >= 300 - 20
+    labelled = labelled_mask(300, 20, seed=3)
+    centers = labelled.nonzero().squeeze(1)
+    features[centers[10:]] = features[centers[:10]]  # each centre twice
+    with bench.PairCounter() as counter:
+        min_distances(features, labelled, block_size=64)
+    assert counter.pairs >= 2 * 300
+    # every row, a centre's copies included, has its nearest centre twice in its one tile
+    assert counter.contended == 300
