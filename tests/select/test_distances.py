@@ -13,10 +13,12 @@ from alcore.select.distances import (
     expanded_squared,
     in_feature_units,
     kept_norms,
+    lower_distances,
     lower_gap,
     lower_squared,
     lower_squared_to_one,
     make_workspace,
+    nearest_anchor,
 )
 
 
@@ -323,3 +325,12 @@ def test_screen_limits_hold_every_squared_distance(kind, dtype):
         )
         assert bool((one.double() <= squared[:, column] * slack).all())
         assert bool((one.double() + gap[:, column] >= squared[:, column] / slack).all())
+    # the anchors' forms: lower limits of the distances, and an upper limit of the distance
+    # to the nearest anchor by those upper limits
+    distance = squared.sqrt()
+    apart = lower_distances(space, points, sq, points[centers] * -2.0, sq[centers])
+    assert bool((apart <= distance * slack).all())
+    anchor, reach = nearest_anchor(space, points, sq, points[centers] * -2.0, sq[centers])
+    assert bool((reach >= distance[torch.arange(300), anchor] / slack).all())
+    upper = (lower + gap).clamp(min=0.0).sqrt()
+    assert torch.equal(anchor, upper.argmin(dim=1))

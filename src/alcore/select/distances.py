@@ -244,6 +244,27 @@ def lower_squared(
     return lower.add_(kept_norms(space, sq)[:, None]).add_(kept_norms(space, center_sq)[None, :])
 
 
+def lower_distances(
+    space: Workspace, points: Tensor, sq: Tensor, scaled_centers: Tensor, center_sq: Tensor
+) -> Tensor:
+    """Rigorous lower limits of the distances themselves: :func:`lower_squared`'s arguments
+    -> (R, B) float64."""
+    lower = lower_squared(space, points, sq, scaled_centers, center_sq)
+    return lower.to(torch.float64).clamp_(min=0.0).sqrt_()
+
+
+def nearest_anchor(
+    space: Workspace, points: Tensor, sq: Tensor, scaled_anchors: Tensor, anchor_sq: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Each row's nearest anchor by the upper limits of :func:`lower_squared` plus
+    :func:`lower_gap`, and that upper limit of its distance to it: :func:`lower_squared`'s
+    arguments -> (R,) int64 anchor numbers, (R,) float64 distances."""
+    limit = lower_squared(space, points, sq, scaled_anchors, anchor_sq)
+    limit.add_(lower_gap(space, sq[:, None], anchor_sq[None, :]))  # upper limits
+    upper, anchor = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
+    return anchor, upper.sqrt_()
+
+
 def lower_squared_to_one(
     space: Workspace, points: Tensor, kept_sq: Tensor, scaled_center: Tensor, center_sq: Tensor
 ) -> Tensor:
@@ -530,8 +551,8 @@ class _Anchors:
         scaled = space.points.index_select(0, anchors).mul_(-2.0)
         sq = space.sq_norms.index_select(0, anchors)
         center_sq = space.sq_norms.index_select(0, centers)
-        apart = lower_squared(space, space.points.index_select(0, centers), center_sq, scaled, sq)
-        return _Anchors(scaled, sq, apart.T.to(torch.float64).clamp_(min=0.0).sqrt_())
+        apart = lower_distances(space, space.points.index_select(0, centers), center_sq, scaled, sq)
+        return _Anchors(scaled, sq, apart.T)
 
     def nearest(self, space: Workspace, rows: slice) -> tuple[Tensor, Tensor]:
         """The nearest anchor of each of the pool's ``rows`` (R,) and an upper limit of the
@@ -542,11 +563,9 @@ class _Anchors:
         step = chunk_rows(points.shape[1])
         for start in range(0, points.shape[0], step):
             chunk = slice(start, start + step)
-            sq = sq_norms[chunk]
-            limit = lower_squared(space, points[chunk], sq, self.scaled, self.sq)
-            limit.add_(lower_gap(space, sq[:, None], self.sq[None, :]))  # upper limits
-            upper, group[chunk] = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
-            reach[chunk] = upper.sqrt_()
+            group[chunk], reach[chunk] = nearest_anchor(
+                space, points[chunk], sq_norms[chunk], self.scaled, self.sq
+            )
         return group, reach
 
     def keep(self, group: Tensor, reach: Tensor) -> tuple[Tensor, Tensor] | None:

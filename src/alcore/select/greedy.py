@@ -39,9 +39,11 @@ from alcore.select.distances import (
     exact_to_point_pairs,
     exact_to_points,
     kept_norms,
+    lower_distances,
     lower_gap,
     lower_squared,
     lower_squared_to_one,
+    nearest_anchor,
 )
 
 # Rows a lazy greedy search keeps up to date at every pick, rebuilt when they run dry (the
@@ -593,14 +595,14 @@ class MinDistanceState:
         group_need = need.new_full((_ANCHORS,), float("-inf"))
         group_need.scatter_reduce_(0, group, need, reduce="amax")  # (A,)
         anchors = self.picks[:_ANCHORS]
-        apart = lower_squared(
+        apart = lower_distances(
             space,
             space.points.index_select(0, anchors),
             space.sq_norms.index_select(0, anchors),
             self.scaled_centers[first:end],
             self.center_sq[first:end],
         )  # (A, J)
-        keep = apart.to(torch.float64).clamp_(min=0.0).sqrt_() < group_need[:, None]  # (A, J)
+        keep = apart < group_need[:, None]  # (A, J)
         sizes = torch.bincount(group, minlength=_ANCHORS)  # (A,)
         if int((keep.sum(dim=1) * sizes).sum()) > _ANCHOR_KEEP * keep.shape[1] * rows.shape[0]:
             return None
@@ -625,14 +627,15 @@ class MinDistanceState:
         new = rows[self.anchor_group[rows] < 0]
         if new.shape[0] > 0:
             space = self.space
-            sq, anchor_sq = space.sq_norms[new], self.center_sq[:_ANCHORS]
-            scaled_anchors = self.scaled_centers[:_ANCHORS]
-            points = space.points.index_select(0, new)
-            limit = lower_squared(space, points, sq, scaled_anchors, anchor_sq)
-            limit.add_(lower_gap(space, sq[:, None], anchor_sq[None, :]))  # upper limits
-            reach, group = limit.to(torch.float64).clamp_(min=0.0).min(dim=1)
+            group, reach = nearest_anchor(
+                space,
+                space.points.index_select(0, new),
+                space.sq_norms[new],
+                self.scaled_centers[:_ANCHORS],
+                self.center_sq[:_ANCHORS],
+            )
             self.anchor_group[new] = group
-            self.anchor_reach[new] = reach.sqrt_()
+            self.anchor_reach[new] = reach
         return self.anchor_group[rows], self.anchor_reach[rows]
 
 
